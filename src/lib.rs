@@ -1,1 +1,20 @@
-//! terraform-provider-oms library crate.
+//! terraform-provider-oms: a Terraform provider, served over Terraform's gRPC
+//! plugin protocol, whose data source `oms_sync_task` reads a Huawei Cloud
+//! OMS synchronization task.
+//!
+//! Layers, each depending only on those listed after it:
+//! - [`transport`]: go-plugin launch, handshake, AutoMTLS, the gRPC server;
+//! - [`protocol`]: tfplugin5/tfplugin6 messages to and from our own types,
+//!   and the cty msgpack/JSON codecs;
+//! - [`provider`]: the OMS provider and its data sources;
+//! - [`framework`]: schema, values (null/unknown), diagnostics, traits;
+//! - [`oms`]: the OMS API client (endpoint, signing, retries, model);
+//! - [`logging`]: hclog JSON lines on stderr.
+//!
+//! [`oms_server`] is a local OMS-compatible server for tests and the demo.
+
+pub mod framework;
+pub mod logging;
+pub mod protocol;
+pub mod provider;
+pub mod transport;

@@ -1,0 +1,134 @@
+//! Runs a [`Provider`] behind the RPCs Terraform sends, in our own types.
+//! The protocol layer decodes wire messages and calls this; it holds the
+//! per-process state: the configured provider data and the stop signal.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio_util::sync::CancellationToken;
+
+use super::data_source::{DataSource, ProviderData, ReadRequest};
+use super::diagnostics::{Diagnostic, Diagnostics};
+use super::provider::{ConfigureRequest, Provider};
+use super::schema::Schema;
+use super::types::Type;
+use super::value::Value;
+use crate::logging;
+
+pub struct ProviderServer {
+    provider: Arc<dyn Provider>,
+    provider_schema: Schema,
+    provider_type: Type,
+    data_sources: BTreeMap<String, Registered>,
+    provider_data: RwLock<Option<ProviderData>>,
+    /// Replaced after each StopProvider so later calls can run again (the
+    /// same discipline as terraform-plugin-go's stoppable context).
+    stop: Mutex<CancellationToken>,
+}
+
+struct Registered {
+    data_source: Arc<dyn DataSource>,
+    schema: Schema,
+    ty: Type,
+}
+
+impl ProviderServer {
+    pub fn new(provider: Arc<dyn Provider>) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.block.implied_type();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|ds| {
+                let schema = ds.schema();
+                let ty = schema.block.implied_type();
+                (ds.type_name().to_string(), Registered { data_source: ds, schema, ty })
+            })
+            .collect();
+        ProviderServer {
+            provider,
+            provider_schema,
+            provider_type,
+            data_sources,
+            provider_data: RwLock::new(None),
+            stop: Mutex::new(CancellationToken::new()),
+        }
+    }
+
+    pub fn provider_type_name(&self) -> &'static str {
+        self.provider.type_name()
+    }
+    pub fn provider_schema(&self) -> &Schema {
+        &self.provider_schema
+    }
+    pub fn provider_config_type(&self) -> &Type {
+        &self.provider_type
+    }
+    pub fn data_source_schemas(&self) -> impl Iterator<Item = (&str, &Schema)> {
+        self.data_sources.iter().map(|(k, r)| (k.as_str(), &r.schema))
+    }
+    pub fn data_source_type(&self, type_name: &str) -> Option<&Type> {
+        self.data_sources.get(type_name).map(|r| &r.ty)
+    }
+
+    pub fn unknown_data_source(type_name: &str) -> Diagnostic {
+        Diagnostic::error(
+            "Unknown data source type",
+            format!("This provider has no data source named {type_name:?}. Check the spelling in your configuration, or upgrade the provider."),
+        )
+    }
+
+    pub fn validate_provider_config(&self, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        self.provider.validate_config(config, &mut d);
+        d
+    }
+
+    pub fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        match self.data_sources.get(type_name) {
+            Some(r) => r.data_source.validate_config(config, &mut d),
+            None => d.push(Self::unknown_data_source(type_name)),
+        }
+        d
+    }
+
+    pub async fn configure(&self, terraform_version: String, config: Value) -> Diagnostics {
+        let response = self.provider.configure(ConfigureRequest { terraform_version, config }).await;
+        if let Ok(mut slot) = self.provider_data.write() {
+            *slot = response.provider_data;
+        }
+        response.diagnostics
+    }
+
+    pub async fn read_data_source(&self, type_name: &str, config: Value) -> (Option<Value>, Diagnostics) {
+        let Some(r) = self.data_sources.get(type_name) else {
+            return (None, Self::unknown_data_source(type_name).into());
+        };
+        let provider_data = self.provider_data.read().ok().and_then(|g| g.clone());
+        let cancel = self.stop.lock().map(|t| t.child_token()).unwrap_or_default();
+        let response = r.data_source.read(ReadRequest { config, provider_data, cancel }).await;
+        let mut diagnostics = response.diagnostics;
+        let state = match response.state {
+            Some(s) if !s.is_wholly_known() => {
+                diagnostics.error(
+                    "Provider produced an incomplete result",
+                    format!("The {type_name} read returned unknown values. This is a bug in the provider; please report it."),
+                );
+                None
+            }
+            other => other,
+        };
+        (state, diagnostics)
+    }
+
+    /// Cancels every read in flight. Terraform sends this when the user
+    /// interrupts a run; reads must answer promptly with a diagnostic.
+    pub fn stop(&self) {
+        if let Ok(mut token) = self.stop.lock() {
+            token.cancel();
+            *token = CancellationToken::new();
+        }
+        logging::info("StopProvider: cancelled in-flight requests", &[]);
+    }
+}

@@ -1,0 +1,229 @@
+//! Values as Terraform sees them: every value may be null or unknown, at any
+//! depth. Provider code must handle both, because Terraform sends unknowns in
+//! validation and during plan (e.g. an attribute fed by an unset variable).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A cty number. Terraform numbers are arbitrary-precision decimals; most
+/// values are exact 64-bit integers, so those stay integers here and never
+/// pass through `f64` (which would corrupt values above 2^53).
+#[derive(Clone, Debug)]
+pub enum Number {
+    Int(i64),
+    /// Integers in `(i64::MAX, u64::MAX]`, which msgpack can carry natively.
+    UInt(u64),
+    Float(f64),
+    /// A decimal that fits neither of the above, kept as its canonical text.
+    Decimal(String),
+}
+
+impl Number {
+    /// The value as an exact `i64`, if it is an integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Number::Int(i) => Some(*i),
+            Number::UInt(u) => i64::try_from(*u).ok(),
+            Number::Float(f) => {
+                if f.fract() == 0.0 && *f >= -9.223_372_036_854_776e18 && *f < 9.223_372_036_854_776e18 {
+                    Some(*f as i64)
+                } else {
+                    None
+                }
+            }
+            Number::Decimal(s) => parse_decimal(s).and_then(|n| match n {
+                Number::Decimal(_) => None,
+                other => other.as_i64(),
+            }),
+        }
+    }
+
+    /// Parses Terraform's decimal-string form of a number (cty writes numbers
+    /// that are neither int64 nor exact float64 as strings).
+    pub fn parse(text: &str) -> Option<Number> {
+        parse_decimal(text)
+    }
+}
+
+fn parse_decimal(text: &str) -> Option<Number> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 4096 {
+        return None;
+    }
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(Number::Int(i));
+    }
+    if let Ok(u) = t.parse::<u64>() {
+        return Some(Number::UInt(u));
+    }
+    // Integral text with a trailing ".0…" is still an integer.
+    if let Some((int, frac)) = t.split_once('.') {
+        if !frac.is_empty() && frac.bytes().all(|b| b == b'0') {
+            if let Some(n @ (Number::Int(_) | Number::UInt(_))) = parse_decimal(int) {
+                return Some(n);
+            }
+        }
+    }
+    let f: f64 = t.parse().ok()?;
+    if f.is_nan() {
+        return None;
+    }
+    // Keep the text when f64 would lose digits (e.g. huge integers).
+    let digits = t.trim_start_matches(['-', '+']).chars().filter(|c| c.is_ascii_digit()).count();
+    if f.is_finite() && digits > 15 && !t.contains(['e', 'E']) {
+        return Some(Number::Decimal(t.to_string()));
+    }
+    Some(Number::Float(f))
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.as_i64(), other.as_i64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => match (self, other) {
+                (Number::UInt(a), Number::UInt(b)) => a == b,
+                (Number::Float(a), Number::Float(b)) => a == b,
+                (Number::Decimal(a), Number::Decimal(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::UInt(u) => write!(f, "{u}"),
+            Number::Float(x) => write!(f, "{x}"),
+            Number::Decimal(s) => f.write_str(s),
+        }
+    }
+}
+
+/// What Terraform already knows about an unknown value (cty "refinements",
+/// msgpack ext 12). Kept so that nothing we receive is silently misread; the
+/// provider only ever produces unrefined unknowns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Refinements {
+    pub definitely_not_null: bool,
+    pub string_prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Unknown(Refinements),
+    Bool(bool),
+    Number(Number),
+    String(String),
+    List(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    /// Objects and blocks: exactly one entry per attribute of the type.
+    Object(BTreeMap<String, Value>),
+    Tuple(Vec<Value>),
+}
+
+impl Value {
+    pub fn unknown() -> Value {
+        Value::Unknown(Refinements::default())
+    }
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+    pub fn int(i: i64) -> Value {
+        Value::Number(Number::Int(i))
+    }
+    pub fn opt_string(s: Option<impl Into<String>>) -> Value {
+        s.map_or(Value::Null, |s| Value::String(s.into()))
+    }
+    pub fn opt_int(i: Option<i64>) -> Value {
+        i.map_or(Value::Null, Value::int)
+    }
+    pub fn opt_bool(b: Option<bool>) -> Value {
+        b.map_or(Value::Null, Value::Bool)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+    /// True when the value and everything inside it is known.
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown(_) => false,
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    /// An attribute of an object value; null for a null object and for a
+    /// missing attribute, unknown for an unknown object.
+    pub fn get(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        static UNKNOWN: Value = Value::Unknown(Refinements { definitely_not_null: false, string_prefix: None });
+        match self {
+            Value::Object(m) => m.get(name).unwrap_or(&NULL),
+            Value::Unknown(_) => &UNKNOWN,
+            _ => &NULL,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_number(&self) -> Option<&Number> {
+        match self {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(m) | Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_int64_extremes_exact() {
+        assert_eq!(Number::parse("9223372036854775807").unwrap().as_i64(), Some(i64::MAX));
+        assert_eq!(Number::parse("-9223372036854775808").unwrap().as_i64(), Some(i64::MIN));
+        assert_eq!(Number::parse("42.000").unwrap().as_i64(), Some(42));
+        assert_eq!(Number::parse("18446744073709551615").unwrap().as_i64(), None);
+        assert_eq!(Number::parse("1.5").unwrap().as_i64(), None);
+        assert!(matches!(Number::parse("123456789012345678901234567890"), Some(Number::Decimal(_))));
+        assert!(Number::parse("abc").is_none());
+        assert!(Number::parse("NaN").is_none());
+        assert_eq!(Number::Float(1e300).as_i64(), None);
+        assert_eq!(Number::Float(-3.0).as_i64(), Some(-3));
+    }
+
+    #[test]
+    fn get_on_null_and_unknown_objects() {
+        assert!(Value::Null.get("a").is_null());
+        assert!(Value::unknown().get("a").is_unknown());
+        let o = Value::Object([("a".to_string(), Value::int(1))].into());
+        assert_eq!(o.get("a"), &Value::int(1));
+        assert!(o.get("b").is_null());
+        assert!(!Value::List(vec![Value::unknown()]).is_wholly_known());
+    }
+}

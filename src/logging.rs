@@ -1,0 +1,160 @@
+//! Structured logs as hclog JSON lines on stderr, the format go-plugin parses
+//! so that provider logs appear under `TF_LOG=debug` with Terraform's own,
+//! labelled with the provider's logger name.
+//!
+//! Rules from go-plugin's parser: `@message` and `@level` must be strings
+//! (anything else panics Terraform), and `@timestamp` must have exactly six
+//! fractional digits or the line is treated as plain text.
+//!
+//! Nothing logs secret values: callers pass only non-secret fields, and
+//! [`redact_header`] exists for HTTP header logging.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    Trace = 1,
+    Debug = 2,
+    Info = 3,
+    Warn = 4,
+    Error = 5,
+    Off = 6,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Off => "off",
+        }
+    }
+
+    /// Reads a TF_LOG-style level name. `JSON` is Terraform's alias for trace.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "trace" | "json" => Some(Level::Trace),
+            "debug" => Some(Level::Debug),
+            "info" => Some(Level::Info),
+            "warn" => Some(Level::Warn),
+            "error" => Some(Level::Error),
+            "off" => Some(Level::Off),
+            _ => None,
+        }
+    }
+}
+
+static MIN_LEVEL: AtomicU8 = AtomicU8::new(Level::Warn as u8);
+
+/// Sets the level from `TF_LOG_PROVIDER`, else `TF_LOG` (as terraform-plugin-log
+/// does), else warnings and errors only. Terraform applies its own filter too,
+/// so this mostly saves work when nobody is listening.
+pub fn init_from_env() {
+    let level = ["TF_LOG_PROVIDER", "TF_LOG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .map(|v| Level::parse(&v).unwrap_or(Level::Trace))
+        .unwrap_or(Level::Warn);
+    set_level(level);
+}
+
+pub fn set_level(level: Level) {
+    MIN_LEVEL.store(level as u8, Ordering::Relaxed);
+}
+
+pub fn enabled(level: Level) -> bool {
+    level != Level::Off && level as u8 >= MIN_LEVEL.load(Ordering::Relaxed)
+}
+
+/// Formats one hclog JSON line (without the newline).
+pub fn format_line(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
+    let mut obj = serde_json::Map::new();
+    obj.insert("@level".into(), level.as_str().into());
+    obj.insert("@message".into(), message.into());
+    obj.insert("@module".into(), "provider.oms".into());
+    obj.insert("@timestamp".into(), timestamp().into());
+    for (k, v) in fields {
+        if !k.starts_with('@') {
+            obj.insert((*k).to_string(), (*v).into());
+        }
+    }
+    serde_json::Value::Object(obj).to_string()
+}
+
+/// `2006-01-02T15:04:05.000000Z07:00` in Go's layout notation.
+fn timestamp() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    now.format(&fmt).unwrap_or_else(|_| "1970-01-01T00:00:00.000000Z".into())
+}
+
+pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
+    if !enabled(level) {
+        return;
+    }
+    let mut line = format_line(level, message, fields);
+    line.push('\n');
+    // One write per line so concurrent tasks never interleave inside a line.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+pub fn trace(message: &str, fields: &[(&str, &str)]) {
+    log(Level::Trace, message, fields)
+}
+pub fn debug(message: &str, fields: &[(&str, &str)]) {
+    log(Level::Debug, message, fields)
+}
+pub fn info(message: &str, fields: &[(&str, &str)]) {
+    log(Level::Info, message, fields)
+}
+pub fn warn(message: &str, fields: &[(&str, &str)]) {
+    log(Level::Warn, message, fields)
+}
+pub fn error(message: &str, fields: &[(&str, &str)]) {
+    log(Level::Error, message, fields)
+}
+
+/// Headers that carry credentials; their values are never logged.
+pub fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
+    const SECRET: [&str; 4] = ["authorization", "x-auth-token", "x-security-token", "x-subject-token"];
+    if SECRET.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+        "(redacted)"
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_follow_hclog_json_rules() {
+        let line = format_line(Level::Debug, "hello \"world\"", &[("tf_rpc", "ReadDataSource"), ("@level", "x")]);
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["@level"], "debug");
+        assert_eq!(v["@message"], "hello \"world\"");
+        assert_eq!(v["tf_rpc"], "ReadDataSource");
+        let ts = v["@timestamp"].as_str().unwrap();
+        // e.g. 2026-11-24T02:35:37.123456Z
+        assert_eq!(ts.len(), 27, "{ts}");
+        assert_eq!(ts.as_bytes()[19], b'.');
+        assert!(ts[20..26].bytes().all(|b| b.is_ascii_digit()));
+        assert!(ts.ends_with('Z'));
+    }
+
+    #[test]
+    fn level_parsing_and_redaction() {
+        assert_eq!(Level::parse("DEBUG"), Some(Level::Debug));
+        assert_eq!(Level::parse("json"), Some(Level::Trace));
+        assert_eq!(Level::parse("bogus"), None);
+        assert_eq!(redact_header("X-Auth-Token", "secret"), "(redacted)");
+        assert_eq!(redact_header("Authorization", "secret"), "(redacted)");
+        assert_eq!(redact_header("X-Request-Id", "abc"), "abc");
+    }
+}

@@ -1,0 +1,27 @@
+//! Terraform's plugin protocol: the generated tfplugin5/tfplugin6 and
+//! go-plugin messages, the cty value codecs, and the gRPC services that
+//! translate between the wire and the framework.
+
+pub mod cty_json;
+pub mod cty_msgpack;
+pub mod v5;
+pub mod v6;
+mod wire;
+
+/// Generated from `proto/tfplugin6.proto` (protocol 6.10).
+#[allow(clippy::all, missing_docs)]
+pub mod tfplugin6 {
+    tonic::include_proto!("tfplugin6");
+}
+
+/// Generated from `proto/tfplugin5.proto` (protocol 5.10).
+#[allow(clippy::all, missing_docs)]
+pub mod tfplugin5 {
+    tonic::include_proto!("tfplugin5");
+}
+
+/// go-plugin's controller, stdio and broker services.
+#[allow(clippy::all, missing_docs)]
+pub mod plugin {
+    tonic::include_proto!("plugin");
+}

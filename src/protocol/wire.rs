@@ -1,0 +1,158 @@
+//! Conversions shared by the v5 and v6 services. The two protocols use the
+//! same Rust field names for these messages (their field *numbers* differ,
+//! which prost handles), so one macro body serves both generated modules.
+//! Invoked inside a module that has `pb` in scope as the generated module.
+
+macro_rules! wire_conversions {
+    () => {
+        use std::collections::HashMap;
+
+        use crate::framework::diagnostics::{Diagnostic, Diagnostics, PathStep, Severity};
+        use crate::framework::schema::{Block, Nesting, Schema};
+        use crate::framework::types::Type;
+        use crate::framework::value::Value;
+        use crate::protocol::{cty_json, cty_msgpack};
+
+        pub(crate) fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
+            pb::Diagnostic {
+                // Always set: Terraform treats severity INVALID as "not an error".
+                severity: match d.severity {
+                    Severity::Error => pb::diagnostic::Severity::Error as i32,
+                    Severity::Warning => pb::diagnostic::Severity::Warning as i32,
+                },
+                summary: d.summary.clone(),
+                detail: d.detail.clone(),
+                attribute: d.path.as_ref().map(|p| pb::AttributePath {
+                    steps: p
+                        .0
+                        .iter()
+                        .map(|s| pb::attribute_path::Step {
+                            selector: Some(match s {
+                                PathStep::Attribute(a) => pb::attribute_path::step::Selector::AttributeName(a.clone()),
+                                PathStep::Key(k) => pb::attribute_path::step::Selector::ElementKeyString(k.clone()),
+                                PathStep::Index(i) => pb::attribute_path::step::Selector::ElementKeyInt(*i),
+                            }),
+                        })
+                        .collect(),
+                }),
+                ..Default::default()
+            }
+        }
+
+        pub(crate) fn diagnostics(d: &Diagnostics) -> Vec<pb::Diagnostic> {
+            d.iter().map(diagnostic).collect()
+        }
+
+        /// Decodes msgpack when present, else JSON, else null (Terraform's
+        /// own order when it reads a DynamicValue).
+        pub(crate) fn decode_dynamic(v: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+            let result = match v {
+                Some(v) if !v.msgpack.is_empty() => cty_msgpack::decode(&v.msgpack, ty),
+                Some(v) if !v.json.is_empty() => cty_json::decode(&v.json, ty),
+                _ => Ok(Value::Null),
+            };
+            result.map_err(|e| {
+                Diagnostic::error(
+                    "Invalid value from Terraform",
+                    format!(
+                        "The provider could not decode a value Terraform sent ({e}). This usually means the Terraform CLI \
+                         and this provider disagree about the schema; run `terraform init -upgrade` and try again, or report it."
+                    ),
+                )
+                .into()
+            })
+        }
+
+        pub(crate) fn encode_dynamic(v: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostics> {
+            cty_msgpack::encode(v, ty).map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() }).map_err(|e| {
+                Diagnostic::error(
+                    "Provider produced an invalid value",
+                    format!("The provider could not encode its result ({e}). This is a bug in the provider; please report it."),
+                )
+                .into()
+            })
+        }
+
+        fn string_kind() -> i32 {
+            pb::StringKind::Markdown as i32
+        }
+
+        pub(crate) fn block(b: &Block) -> pb::schema::Block {
+            pb::schema::Block {
+                version: 0,
+                attributes: b
+                    .attributes
+                    .iter()
+                    .map(|a| pb::schema::Attribute {
+                        name: a.name.clone(),
+                        r#type: a.ty.to_json_bytes(),
+                        description: a.description.clone(),
+                        description_kind: string_kind(),
+                        required: a.required,
+                        optional: a.optional,
+                        computed: a.computed,
+                        sensitive: a.sensitive,
+                        deprecated: a.deprecation_message.is_some(),
+                        deprecation_message: a.deprecation_message.clone().unwrap_or_default(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                block_types: b
+                    .blocks
+                    .iter()
+                    .map(|nb| pb::schema::NestedBlock {
+                        type_name: nb.type_name.clone(),
+                        // Never None: Terraform dereferences it without a check.
+                        block: Some(block(&nb.block)),
+                        nesting: match nb.nesting {
+                            Nesting::Single => pb::schema::nested_block::NestingMode::Single,
+                            Nesting::List => pb::schema::nested_block::NestingMode::List,
+                            Nesting::Set => pb::schema::nested_block::NestingMode::Set,
+                            Nesting::Map => pb::schema::nested_block::NestingMode::Map,
+                            Nesting::Group => pb::schema::nested_block::NestingMode::Group,
+                        } as i32,
+                        min_items: nb.min_items,
+                        max_items: nb.max_items,
+                    })
+                    .collect(),
+                description: b.description.clone(),
+                description_kind: string_kind(),
+                deprecated: b.deprecation_message.is_some(),
+                deprecation_message: b.deprecation_message.clone().unwrap_or_default(),
+            }
+        }
+
+        pub(crate) fn schema(s: &Schema) -> pb::Schema {
+            pb::Schema { version: s.version, block: Some(block(&s.block)) }
+        }
+
+        pub(crate) fn server_capabilities() -> pb::ServerCapabilities {
+            pb::ServerCapabilities {
+                // Lets Terraform reuse the schema it fetched once per run
+                // instead of asking every provider process again.
+                get_provider_schema_optional: true,
+                ..Default::default()
+            }
+        }
+
+        pub(crate) fn data_source_schemas(server: &ProviderServer) -> HashMap<String, pb::Schema> {
+            server.data_source_schemas().map(|(name, s)| (name.to_string(), schema(s))).collect()
+        }
+
+        /// For RPCs about features this provider does not have (managed
+        /// resources, ephemeral and list resources, actions, state stores,
+        /// functions). Terraform only sends them when a configuration uses
+        /// such a feature, so the answer names what is unsupported.
+        pub(crate) fn unsupported(kind: &str, name: &str) -> Vec<pb::Diagnostic> {
+            vec![diagnostic(&Diagnostic::error(
+                format!("Unsupported {kind}"),
+                format!(
+                    "The oms provider has no {kind} named {name:?}: it offers only the data source `oms_sync_task`. \
+                     Use `data \"oms_sync_task\"` instead, or check the provider name in your configuration."
+                ),
+            ))]
+        }
+    };
+}
+
+pub(crate) use wire_conversions;

@@ -1,0 +1,125 @@
+//! Where the gRPC server listens: a unix socket in a private temporary
+//! directory (go-plugin's default off Windows), or TCP on 127.0.0.1 within
+//! `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT` when a socket cannot be created.
+
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, UnixListener};
+
+pub enum Listener {
+    Unix { listener: UnixListener, path: PathBuf, _dir: tempfile::TempDir },
+    Tcp(TcpListener),
+}
+
+impl Listener {
+    /// Binds a unix socket, falling back to TCP.
+    pub async fn bind() -> std::io::Result<Listener> {
+        match Self::bind_unix() {
+            Ok(l) => Ok(l),
+            Err(unix_err) => Self::bind_tcp().await.map_err(|tcp_err| {
+                std::io::Error::other(format!("cannot listen: unix socket: {unix_err}; tcp: {tcp_err}"))
+            }),
+        }
+    }
+
+    fn bind_unix() -> std::io::Result<Listener> {
+        let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let dir = tempfile::Builder::new().prefix("plugin").tempdir_in(base)?;
+        let path = dir.path().join("oms.sock");
+        let listener = UnixListener::bind(&path)?;
+        Ok(Listener::Unix { listener, path, _dir: dir })
+    }
+
+    pub async fn bind_tcp() -> std::io::Result<Listener> {
+        let min = env_port("PLUGIN_MIN_PORT").unwrap_or(10000);
+        let max = env_port("PLUGIN_MAX_PORT").unwrap_or(25000);
+        if min > max {
+            return Err(std::io::Error::other(format!("PLUGIN_MIN_PORT {min} is above PLUGIN_MAX_PORT {max}")));
+        }
+        for port in min..=max {
+            if let Ok(l) = TcpListener::bind(("127.0.0.1", port)).await {
+                return Ok(Listener::Tcp(l));
+            }
+        }
+        Err(std::io::Error::other(format!("no free TCP port in {min}..={max}")))
+    }
+
+    pub fn network(&self) -> &'static str {
+        match self {
+            Listener::Unix { .. } => "unix",
+            Listener::Tcp(_) => "tcp",
+        }
+    }
+
+    pub fn address(&self) -> String {
+        match self {
+            Listener::Unix { path, .. } => path.display().to_string(),
+            Listener::Tcp(l) => l.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+        }
+    }
+
+    pub async fn accept(&self) -> std::io::Result<Stream> {
+        match self {
+            Listener::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
+            Listener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Ok(Stream::Tcp(s))
+            }
+        }
+    }
+}
+
+fn env_port(key: &str) -> Option<u16> {
+    std::env::var(key).ok()?.trim().parse().ok()
+}
+
+/// A raw accepted connection.
+pub enum Stream {
+    Unix(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream),
+}
+
+/// What gRPC runs over: raw (debug mode, TLS disabled) or wrapped in TLS.
+pub enum Connection {
+    Plain(Stream),
+    Tls(Box<tokio_rustls::server::TlsStream<Stream>>),
+}
+
+impl tonic::transport::server::Connected for Connection {
+    type ConnectInfo = ();
+    fn connect_info(&self) -> Self::ConnectInfo {}
+}
+
+macro_rules! delegate_io {
+    ($ty:ty, $($variant:ident),+) => {
+        impl AsyncRead for $ty {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_read(cx, buf), )+ }
+            }
+        }
+        impl AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_write(cx, buf), )+ }
+            }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_flush(cx), )+ }
+            }
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_shutdown(cx), )+ }
+            }
+            fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_write_vectored(cx, bufs), )+ }
+            }
+            fn is_write_vectored(&self) -> bool {
+                match self { $( Self::$variant(s) => s.is_write_vectored(), )+ }
+            }
+        }
+    };
+}
+
+delegate_io!(Stream, Unix, Tcp);
+delegate_io!(Connection, Plain, Tls);

@@ -1,0 +1,240 @@
+//! The plugin process as go-plugin's client expects it: launch checks,
+//! handshake, AutoMTLS, the gRPC services, and a prompt exit on Shutdown.
+
+pub mod handshake;
+pub mod listener;
+pub mod plugin_services;
+pub mod tls;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::Server;
+
+use crate::framework::provider::Provider;
+use crate::framework::server::ProviderServer;
+use crate::logging;
+use crate::protocol::plugin::{
+    grpc_broker_server::GrpcBrokerServer, grpc_controller_server::GrpcControllerServer,
+    grpc_stdio_server::GrpcStdioServer,
+};
+use crate::protocol::{tfplugin5, tfplugin6, v5, v6};
+use listener::{Connection, Listener};
+
+/// terraform-plugin-go's limit; Terraform's own client allows larger.
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
+/// How long a client gets to finish the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves the provider as a plugin launched by Terraform. Returns only on a
+/// setup error; a normal end is `Shutdown`, which exits the process.
+pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
+    let protocol = handshake::negotiate(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref());
+    let listener = Listener::bind().await.map_err(|e| e.to_string())?;
+
+    let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|s| !s.trim().is_empty());
+    let (tls, cert_der) = match client_cert {
+        Some(pem) => {
+            let identity = tls::generate_server_identity()?;
+            let pinned = tls::parse_pem_certificate(&pem)?;
+            let config = tls::server_config(&identity, pinned)?;
+            (Some(Arc::new(config)), Some(identity.cert_der.to_vec()))
+        }
+        // Terraform sends no certificate when TF_DISABLE_PLUGIN_TLS is set.
+        None => (None, None),
+    };
+
+    let line = handshake::line(protocol, listener.network(), &listener.address(), cert_der.as_deref());
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| format!("writing the handshake: {e}"))?;
+    }
+    logging::debug(
+        "Plugin started",
+        &[
+            ("tf_proto_version", &protocol.to_string()),
+            ("network", listener.network()),
+            ("tls", if tls.is_some() { "true" } else { "false" }),
+        ],
+    );
+
+    ignore_interrupts();
+
+    let socket_path = match &listener {
+        Listener::Unix { path, .. } => Some(path.clone()),
+        Listener::Tcp(_) => None,
+    };
+    let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
+    tokio::spawn(async move {
+        if shutdown_rx.recv().await.is_some() {
+            // Let the Shutdown reply reach the client, then leave at once:
+            // long-lived stdio/broker streams would stall a graceful stop.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            if let Some(p) = socket_path {
+                let _ = std::fs::remove_file(&p);
+                if let Some(dir) = p.parent() {
+                    let _ = std::fs::remove_dir(dir);
+                }
+            }
+            std::process::exit(0);
+        }
+    });
+
+    let incoming = accept_loop(listener, tls);
+    router(provider, protocol, shutdown_tx)
+        .await
+        .serve_with_incoming(incoming)
+        .await
+        .map_err(|e| format!("gRPC server failed: {e}"))
+}
+
+/// Debug mode: plaintext on a unix socket, printing `TF_REATTACH_PROVIDERS`
+/// for Terraform (in terraform-plugin-go's format) and running until Ctrl-C.
+/// Useful to attach a debugger or watch logs while Terraform runs.
+pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u32) -> Result<(), String> {
+    let listener = Listener::bind().await.map_err(|e| e.to_string())?;
+    let reattach = reattach_json(address, protocol, std::process::id(), listener.network(), &listener.address());
+    println!(
+        "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\
+         \tTF_REATTACH_PROVIDERS='{reattach}'\n\n\
+         Press Ctrl-C to stop."
+    );
+    let _ = std::io::stdout().flush();
+    // In debug mode Terraform must not be able to stop us: Shutdown is ignored.
+    let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
+    tokio::spawn(async move { while shutdown_rx.recv().await.is_some() {} });
+    let incoming = accept_loop(listener, None);
+    router(provider, protocol, shutdown_tx)
+        .await
+        .serve_with_incoming_shutdown(incoming, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("gRPC server failed: {e}"))
+}
+
+pub fn reattach_json(address: &str, protocol: u32, pid: u32, network: &str, addr: &str) -> String {
+    serde_json::json!({
+        address: {
+            "Protocol": "grpc",
+            "ProtocolVersion": protocol,
+            "Pid": pid,
+            // Required for protocol 6: without it Terraform treats the
+            // provider as protocol 5 and crashes.
+            "Test": true,
+            "Addr": { "Network": network, "String": addr },
+        }
+    })
+    .to_string()
+}
+
+async fn router(
+    provider: Arc<dyn Provider>,
+    protocol: u32,
+    shutdown: mpsc::Sender<()>,
+) -> tonic::transport::server::Router {
+    let server = Arc::new(ProviderServer::new(provider));
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+
+    let v6 = (protocol == 6).then(|| {
+        tfplugin6::provider_server::ProviderServer::new(v6::ProviderV6::new(server.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    });
+    let v5 = (protocol == 5).then(|| {
+        tfplugin5::provider_server::ProviderServer::new(v5::ProviderV5::new(server.clone()))
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    });
+    Server::builder()
+        .add_service(health_service)
+        .add_service(GrpcControllerServer::new(plugin_services::Controller { on_shutdown: shutdown }))
+        .add_service(GrpcStdioServer::new(plugin_services::Stdio))
+        .add_service(GrpcBrokerServer::new(plugin_services::Broker))
+        .add_optional_service(v6)
+        .add_optional_service(v5)
+}
+
+/// Accepts connections and, with TLS, completes each handshake in its own
+/// task so a slow or hostile client cannot hold up the others.
+fn accept_loop(
+    listener: Listener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> ReceiverStream<std::io::Result<Connection>> {
+    let (tx, rx) = mpsc::channel(16);
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    tokio::spawn(async move {
+        loop {
+            let stream = match listener.accept().await {
+                Ok(s) => s,
+                Err(e) => {
+                    logging::warn("Accepting a connection failed", &[("error", &e.to_string())]);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            match &acceptor {
+                None => {
+                    if tx.send(Ok(Connection::Plain(stream))).await.is_err() {
+                        return;
+                    }
+                }
+                Some(acceptor) => {
+                    let acceptor = acceptor.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                            Ok(Ok(tls)) => {
+                                let _ = tx.send(Ok(Connection::Tls(Box::new(tls)))).await;
+                            }
+                            Ok(Err(e)) => logging::warn(
+                                "Refused a connection: TLS handshake failed",
+                                &[("error", &e.to_string())],
+                            ),
+                            Err(_) => logging::warn("Refused a connection: TLS handshake timed out", &[]),
+                        }
+                    });
+                }
+            }
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// go-plugin servers ignore SIGINT: a Ctrl-C in the terminal reaches the
+/// whole process group, and Terraform itself sends StopProvider and lets the
+/// run finish. Dying here would turn into "Plugin did not respond".
+fn ignore_interrupts() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+        Ok(mut sig) => {
+            tokio::spawn(async move {
+                while sig.recv().await.is_some() {
+                    logging::debug("Ignoring interrupt; Terraform sends StopProvider", &[]);
+                }
+            });
+        }
+        Err(e) => logging::warn("Could not install the SIGINT handler", &[("error", &e.to_string())]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reattach_json_has_the_fields_terraform_reads() {
+        let j: serde_json::Value =
+            serde_json::from_str(&super::reattach_json("terraform.local/local/oms", 6, 42, "unix", "/tmp/x/oms.sock"))
+                .unwrap();
+        let e = &j["terraform.local/local/oms"];
+        assert_eq!(e["Protocol"], "grpc");
+        assert_eq!(e["ProtocolVersion"], 6);
+        assert_eq!(e["Pid"], 42);
+        assert_eq!(e["Test"], true);
+        assert_eq!(e["Addr"]["Network"], "unix");
+        assert_eq!(e["Addr"]["String"], "/tmp/x/oms.sock");
+    }
+}
