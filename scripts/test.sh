@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The project's test command (README "Run the tests"; CI runs exactly this).
+# Formatting, lints, unit/property tests, gRPC harness tests, end-to-end tests
+# with real Terraform CLIs (installed on demand by scripts/install-terraform.sh),
+# the docs check, and the official Python SDK against our local OMS server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CHECKPOINT_DISABLE=1
+
+echo "== terraform CLIs"
+scripts/install-terraform.sh >/dev/null
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+
+echo "== cargo test"
+cargo build --quiet --bins
+cargo test --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/oms-cargo-test.log"
+
+if [ -x scripts/test-python-sdk.sh ]; then
+  echo "== official Python SDK against the local OMS server"
+  scripts/test-python-sdk.sh
+fi

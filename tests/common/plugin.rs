@@ -1,0 +1,259 @@
+//! Launches the built provider binary exactly as Terraform (go-plugin) does,
+//! and connects to it over the same mutual TLS, for the gRPC harness tests.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tonic::transport::{Channel, Endpoint, Uri};
+
+pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/// A client identity like go-plugin's: ECDSA P-521, self-signed, cA=true.
+pub struct ClientIdentity {
+    pub pem: String,
+    pub der: CertificateDer<'static>,
+    pub key: PrivatePkcs8KeyDer<'static>,
+}
+
+pub fn client_identity() -> ClientIdentity {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    params.distinguished_name.push(DnType::OrganizationName, "HashiCorp");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyAgreement,
+        KeyUsagePurpose::KeyCertSign,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth, ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = params.self_signed(&key).unwrap();
+    ClientIdentity { pem: cert.pem(), der: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) }
+}
+
+pub struct Plugin {
+    pub child: Child,
+    pub handshake: String,
+    pub protocol: u32,
+    pub network: String,
+    pub address: String,
+    pub server_cert: Option<Vec<u8>>,
+    pub stderr: Arc<Mutex<String>>,
+    stdout_rest: Arc<Mutex<String>>,
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-oms"))
+}
+
+/// Starts the binary with Terraform's environment plus `extra`, and reads
+/// the handshake line.
+pub fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) -> Plugin {
+    let mut cmd = Command::new(binary());
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000")
+        .env("TF_LOG_PROVIDER", "debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(c) = client {
+        cmd.env("PLUGIN_CLIENT_CERT", &c.pem);
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn provider");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    {
+        let pipe = BufReader::new(child.stderr.take().unwrap());
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in pipe.lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+    }
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("handshake line");
+    let stdout_rest = Arc::new(Mutex::new(String::new()));
+    {
+        let sink = stdout_rest.clone();
+        std::thread::spawn(move || {
+            let mut buf = String::new();
+            let _ = reader.read_to_string(&mut buf);
+            sink.lock().unwrap().push_str(&buf);
+        });
+    }
+    let handshake = line.trim_end_matches('\n').to_string();
+    let parts: Vec<&str> = handshake.split('|').collect();
+    assert_eq!(parts.len(), 6, "handshake must have exactly 6 fields: {handshake:?}");
+    assert_eq!(parts[0], "1");
+    assert_eq!(parts[4], "grpc");
+    let server_cert = if parts[5].is_empty() {
+        None
+    } else {
+        assert!(!parts[5].contains('='), "certificate must be unpadded base64");
+        Some(base64::engine::general_purpose::STANDARD_NO_PAD.decode(parts[5]).expect("base64 certificate"))
+    };
+    Plugin {
+        protocol: parts[1].parse().unwrap(),
+        network: parts[2].to_string(),
+        address: parts[3].to_string(),
+        server_cert,
+        handshake,
+        child,
+        stderr,
+        stdout_rest,
+    }
+}
+
+impl Plugin {
+    /// Connects as Terraform does: TLS with SNI `localhost`, the server
+    /// certificate pinned from the handshake, and `client` as our identity.
+    pub async fn connect(&self, client: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = self.server_cert.as_ref().map(|cert| {
+            let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+                .unwrap()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedServer {
+                    der: cert.clone(),
+                    algorithms: provider.signature_verification_algorithms,
+                }));
+            let mut config = match client {
+                Some(c) => builder
+                    .with_client_auth_cert(vec![c.der.clone()], PrivateKeyDer::Pkcs8(c.key.clone_key()))
+                    .expect("client cert"),
+                None => builder.with_no_client_auth(),
+            };
+            config.alpn_protocols = vec![b"h2".to_vec()];
+            tokio_rustls::TlsConnector::from(Arc::new(config))
+        });
+        let network = self.network.clone();
+        let address = self.address.clone();
+        Endpoint::try_from("http://localhost")?
+            .connect_timeout(Duration::from_secs(5))
+            .connect_with_connector(tower::service_fn(move |_: Uri| {
+                let (network, address, tls) = (network.clone(), address.clone(), tls.clone());
+                async move {
+                    let io: Box<dyn IoStream> = if network == "unix" {
+                        Box::new(tokio::net::UnixStream::connect(&address).await?)
+                    } else {
+                        Box::new(tokio::net::TcpStream::connect(&address).await?)
+                    };
+                    let io: Box<dyn IoStream> = match tls {
+                        Some(tls) => {
+                            Box::new(tls.connect(ServerName::try_from("localhost").unwrap().to_owned(), io).await?)
+                        }
+                        None => io,
+                    };
+                    Ok::<_, std::io::Error>(TokioIo::new(io))
+                }
+            }))
+            .await
+    }
+
+    /// Waits for the process to exit; returns how long that took.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<Duration> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    /// Waits until stderr contains `needle` (logs arrive asynchronously).
+    pub fn wait_stderr(&self, needle: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if self.stderr_text().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    pub fn stdout_after_handshake(&self) -> String {
+        self.stdout_rest.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
+
+#[derive(Debug)]
+struct PinnedServer {
+    der: Vec<u8>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.der.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General("server certificate differs from the handshake".into()))
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,205 @@
+//! gRPC harness: the built binary launched as Terraform launches it, driven
+//! over the same mutual TLS with a P-521 cA client certificate.
+
+#[path = "common/plugin.rs"]
+mod plugin;
+
+use std::time::Duration;
+
+use plugin::{client_identity, launch};
+use terraform_provider_oms::protocol::plugin::grpc_controller_client::GrpcControllerClient;
+use terraform_provider_oms::protocol::plugin::Empty;
+use terraform_provider_oms::protocol::{tfplugin5, tfplugin6};
+
+#[tokio::test]
+async fn v6_schema_over_pinned_mtls() {
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    assert_eq!(p.protocol, 6);
+    assert_eq!(p.network, "unix");
+    assert!(p.server_cert.is_some(), "AutoMTLS must announce a certificate");
+    let channel = p.connect(Some(&id)).await.expect("connect");
+    let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
+    let resp =
+        client.get_provider_schema(tfplugin6::get_provider_schema::Request {}).await.expect("schema").into_inner();
+    assert!(resp.diagnostics.is_empty());
+    assert!(resp.server_capabilities.unwrap().get_provider_schema_optional);
+    let provider = resp.provider.unwrap().block.unwrap();
+    let secret = provider.attributes.iter().find(|a| a.name == "secret_key").unwrap();
+    assert!(secret.sensitive && secret.optional);
+    let ds = resp.data_source_schemas.get("oms_sync_task").expect("oms_sync_task").block.clone().unwrap();
+    let id_attr = ds.attributes.iter().find(|a| a.name == "sync_task_id").unwrap();
+    assert!(id_attr.required);
+    assert_eq!(id_attr.r#type, br#""string""#);
+    assert_eq!(id_attr.description_kind, tfplugin6::StringKind::Markdown as i32);
+    let timeouts = ds.block_types.iter().find(|b| b.type_name == "timeouts").unwrap();
+    assert!(timeouts.block.is_some());
+    assert_eq!(timeouts.nesting, tfplugin6::schema::nested_block::NestingMode::Single as i32);
+}
+
+#[tokio::test]
+async fn v5_schema_when_only_five_is_offered() {
+    let id = client_identity();
+    let p = launch(Some(&id), &[("PLUGIN_PROTOCOL_VERSIONS", "5")]);
+    assert_eq!(p.protocol, 5);
+    let channel = p.connect(Some(&id)).await.expect("connect");
+    let mut client = tfplugin5::provider_client::ProviderClient::new(channel.clone());
+    let resp = client.get_schema(tfplugin5::get_provider_schema::Request {}).await.expect("GetSchema").into_inner();
+    let ds = resp.data_source_schemas.get("oms_sync_task").unwrap().block.clone().unwrap();
+    assert!(ds.attributes.iter().any(|a| a.name == "monthly_size" && a.computed && a.r#type == br#""number""#));
+    // The v6 service is not served when 5 was negotiated.
+    let mut v6 = tfplugin6::provider_client::ProviderClient::new(channel);
+    let err = v6.get_provider_schema(tfplugin6::get_provider_schema::Request {}).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unimplemented);
+}
+
+#[tokio::test]
+async fn shutdown_exits_promptly_and_stdout_stays_clean() {
+    let id = client_identity();
+    let mut p = launch(Some(&id), &[]);
+    let channel = p.connect(Some(&id)).await.expect("connect");
+    // Terraform opens these streams on every launch; they must not hold us up.
+    let mut stdio = terraform_provider_oms::protocol::plugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
+    let _stdio_stream = stdio.stream_stdio(()).await.expect("stdio stream");
+    let mut controller = GrpcControllerClient::new(channel);
+    controller.shutdown(Empty {}).await.expect("shutdown");
+    let took = p.wait_exit(Duration::from_millis(500));
+    assert!(took.is_some(), "process still running 500 ms after Shutdown");
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(p.stdout_after_handshake(), "", "nothing may follow the handshake on stdout");
+    let stderr = p.stderr_text();
+    for line in stderr.lines().filter(|l| !l.is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not hclog JSON: {line}"));
+        assert!(v["@message"].is_string() && v["@level"].is_string() && v["@timestamp"].is_string());
+    }
+    assert!(stderr.contains("Received shutdown request"));
+}
+
+#[tokio::test]
+async fn client_without_certificate_is_refused() {
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    let result = async {
+        let channel = p.connect(None).await?;
+        let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
+        client
+            .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+            .await
+            .map(|_| ())
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error>)
+    }
+    .await;
+    assert!(result.is_err(), "a client without a certificate must be refused");
+    assert!(
+        p.wait_stderr("Refused a connection: TLS handshake failed", Duration::from_secs(2)),
+        "the refusal must come from client authentication: {}",
+        p.stderr_text()
+    );
+}
+
+#[tokio::test]
+async fn client_with_another_certificate_is_refused() {
+    let pinned = client_identity();
+    let other = client_identity();
+    let p = launch(Some(&pinned), &[]);
+    let result = async {
+        let channel = p.connect(Some(&other)).await.map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
+        let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
+        client
+            .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+            .await
+            .map(|_| ())
+            .map_err(|e| Box::new(e) as Box<dyn std::error::Error>)
+    }
+    .await;
+    assert!(result.is_err(), "a different client certificate must be refused");
+    assert!(
+        p.wait_stderr("Refused a connection: TLS handshake failed", Duration::from_secs(2)),
+        "the refusal must come from client authentication: {}",
+        p.stderr_text()
+    );
+    // The right one still works on the same process.
+    let channel = p.connect(Some(&pinned)).await.expect("connect");
+    tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+        .await
+        .expect("pinned client works");
+}
+
+#[test]
+fn refuses_to_start_without_the_cookie() {
+    let out =
+        std::process::Command::new(plugin::binary()).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().expect("run binary");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("This binary is a plugin"), "{err}");
+    assert!(err.contains("Terraform"), "{err}");
+}
+
+#[tokio::test]
+async fn falls_back_to_tcp_in_the_port_range() {
+    let id = client_identity();
+    let p = launch(
+        Some(&id),
+        &[("PLUGIN_UNIX_SOCKET_DIR", "/nonexistent/dir"), ("PLUGIN_MIN_PORT", "23000"), ("PLUGIN_MAX_PORT", "23999")],
+    );
+    assert_eq!(p.network, "tcp");
+    let port: u16 = p.address.rsplit(':').next().unwrap().parse().unwrap();
+    assert!((23000..=23999).contains(&port), "{}", p.address);
+    assert!(p.address.starts_with("127.0.0.1:"));
+    let channel = p.connect(Some(&id)).await.expect("connect");
+    tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+        .await
+        .expect("schema over tcp");
+}
+
+#[tokio::test]
+async fn plaintext_when_tls_is_disabled() {
+    let p = launch(None, &[]);
+    assert!(p.server_cert.is_none());
+    assert!(p.handshake.ends_with("|grpc|"));
+    let channel = p.connect(None).await.expect("connect");
+    tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+        .await
+        .expect("schema in plaintext");
+}
+
+#[tokio::test]
+async fn unsupported_rpcs_answer_with_error_diagnostics() {
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    let mut client = tfplugin6::provider_client::ProviderClient::new(p.connect(Some(&id)).await.unwrap());
+    let r = client
+        .validate_resource_config(tfplugin6::validate_resource_config::Request {
+            type_name: "oms_bucket".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(r.diagnostics[0].severity, tfplugin6::diagnostic::Severity::Error as i32);
+    assert!(r.diagnostics[0].detail.contains("oms_bucket"));
+    let ids = client
+        .get_resource_identity_schemas(tfplugin6::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
+    let md = client.get_metadata(tfplugin6::get_metadata::Request {}).await.unwrap().into_inner();
+    assert_eq!(md.data_sources.len(), 1);
+    assert_eq!(md.data_sources[0].type_name, "oms_sync_task");
+    let f = client.get_functions(tfplugin6::get_functions::Request {}).await.unwrap().into_inner();
+    assert!(f.functions.is_empty() && f.diagnostics.is_empty());
+    let mut stream = client
+        .list_resource(tfplugin6::list_resource::Request { type_name: "x".into(), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    let ev = stream.message().await.unwrap().unwrap();
+    assert_eq!(ev.diagnostic[0].severity, tfplugin6::diagnostic::Severity::Error as i32);
+    assert!(stream.message().await.unwrap().is_none());
+}
