@@ -1,1 +1,2 @@
 //! terraform-provider-oms library crate.
+pub mod oms_server;
