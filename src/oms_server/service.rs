@@ -567,7 +567,7 @@ mod tests {
             Some("query_time=%FF"),
             Some("Query_Time=1"),
         ] {
-            let answer = validate_query_time(bad).err().expect("should be rejected");
+            let answer = validate_query_time(bad).expect_err("should be rejected");
             assert_eq!(answer.status, 400, "{bad:?}");
         }
     }
