@@ -357,25 +357,74 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Keeps a duplicate of the socket's file descriptor outside hyper, so a reset can set
-/// `SO_LINGER 0` on the socket hyper owns and make the final close send RST.
-fn split_reset_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
-    let std_stream = stream.into_std()?;
-    let handle = std_stream.try_clone()?;
-    Ok((TcpStream::from_std(std_stream)?, handle))
+/// The connection's socket as handed to hyper. When the service decides to reset, it sets
+/// `abort`; dropping the connection then sets `SO_LINGER 0` just before the close, so the
+/// kernel sends RST instead of FIN without needing a second file descriptor.
+struct AbortableStream {
+    inner: TcpStream,
+    abort: Arc<AtomicBool>,
 }
 
-fn abort_with_rst(handle: std::net::TcpStream) {
-    if let Ok(stream) = TcpStream::from_std(handle) {
-        let _ = stream.set_zero_linger();
-        drop(stream);
+impl Drop for AbortableStream {
+    fn drop(&mut self) {
+        if self.abort.load(Ordering::SeqCst) {
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for AbortableStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for AbortableStream {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 }
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
-    let Ok((stream, reset_handle)) = split_reset_handle(stream) else {
-        return;
+    let abort = Arc::new(AtomicBool::new(false));
+    let stream = AbortableStream {
+        inner: stream,
+        abort: abort.clone(),
     };
     let reset = Arc::new(Notify::new());
     let service = {
@@ -412,8 +461,8 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             }
         }
     };
-    drop(conn);
     if must_reset {
-        abort_with_rst(reset_handle);
+        abort.store(true, Ordering::SeqCst);
     }
+    drop(conn);
 }
