@@ -816,3 +816,35 @@ async fn insert_task_and_hostile_input_do_not_break_the_server() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn shutdown_is_prompt_with_a_stall_in_flight() {
+    let server = start().await;
+    server.inject(Fault::Stall {
+        duration: Duration::from_secs(60),
+        times: 1,
+    });
+    let addr = server.addr();
+    let req = good(&server, SEED_TASK_ID);
+    let in_flight = tokio::spawn(async move {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(&req.bytes(false)).await?;
+        read_response(&mut BufReader::new(stream)).await
+    });
+    while server.request_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // An idle keep-alive connection must not hold shutdown up either.
+    let _idle = TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    server.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The stalled request is released and answered rather than left hanging.
+    let resp = in_flight.await.unwrap().expect("stalled request answered");
+    assert_eq!(resp.status, 200);
+    assert!(TcpStream::connect(addr).await.is_err(), "listener closed");
+}
