@@ -1,0 +1,155 @@
+//! Sample sync tasks served by default. They cover the shapes a client decoder must
+//! survive: the documented example, nulls everywhere, int64 extremes, non-ASCII text
+//! and the Tencent-only / SDK-version-dependent fields.
+
+use serde_json::{json, Value};
+
+pub const SEED_TASK_ID: &str = "d18befdd-eb82-41f3-8019-bbb593d74a3e";
+pub const NULLS_TASK_ID: &str = "0b6c0000-0000-4000-8000-0000000000ff";
+pub const INT64_TASK_ID: &str = "7fffffff-ffff-4fff-bfff-ffffffffffff";
+pub const UNICODE_TASK_ID: &str = "4e2d6587-0000-4000-8000-0000756e6963";
+pub const TENCENT_TASK_ID: &str = "5e1c3a7b-2f4d-4c6e-9a8b-0c1d2e3f4a5b";
+
+/// The example 200 response from the ShowSyncTask API page, copied byte for byte.
+pub const SEED_TASK_JSON: &str = r#"{
+  "sync_task_id" : "d18befdd-eb82-41f3-8019-bbb593d74a3e",
+  "src_cloud_type" : "HuaweiCloud",
+  "src_region" : "cn-north-7",
+  "src_bucket" : "oms-sdk-test-src",
+  "create_time" : 1700639560751,
+  "last_start_time" : 1700639560751,
+  "dst_bucket" : "oms-sdk-test-dst",
+  "dst_region" : "cn-north-7",
+  "description" : "sync task test",
+  "status" : "SYNCHRONIZING",
+  "enable_metadata_migration" : false,
+  "enable_restore" : false,
+  "app_id" : null,
+  "monthly_acceptance_request" : 11,
+  "monthly_success_object" : 0,
+  "monthly_failure_object" : 11,
+  "monthly_skip_object" : 0,
+  "monthly_size" : 0,
+  "object_overwrite_mode" : "SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE",
+  "dst_storage_policy" : null,
+  "consistency_check" : "size_last_modified"
+}"#;
+
+/// The seed example as JSON.
+pub fn seed_task() -> Value {
+    serde_json::from_str(SEED_TASK_JSON).expect("seed example is valid JSON")
+}
+
+pub fn sample_tasks() -> Vec<Value> {
+    vec![
+        seed_task(),
+        json!({
+            "sync_task_id": NULLS_TASK_ID,
+            "src_cloud_type": null,
+            "src_region": null,
+            "src_bucket": null,
+            "create_time": null,
+            "last_start_time": null,
+            "dst_bucket": null,
+            "dst_region": null,
+            "description": null,
+            "status": null,
+            "enable_metadata_migration": null,
+            "enable_restore": null,
+            "app_id": null,
+            "monthly_acceptance_request": null,
+            "monthly_success_object": null,
+            "monthly_failure_object": null,
+            "monthly_skip_object": null,
+            "monthly_size": null,
+            "object_overwrite_mode": null,
+            "dst_storage_policy": null,
+            "consistency_check": null
+        }),
+        json!({
+            "sync_task_id": INT64_TASK_ID,
+            "src_cloud_type": "AWS",
+            "src_region": "us-east-1",
+            "src_bucket": "int64-src",
+            "create_time": i64::MAX,
+            "last_start_time": 0,
+            "dst_bucket": "int64-dst",
+            "dst_region": "cn-north-4",
+            "description": "",
+            "status": "SYNCHRONIZING",
+            "enable_metadata_migration": true,
+            "enable_restore": true,
+            "app_id": null,
+            "monthly_acceptance_request": i64::MAX,
+            "monthly_success_object": i64::MAX,
+            "monthly_failure_object": i64::MAX,
+            "monthly_skip_object": i64::MAX,
+            "monthly_size": i64::MAX,
+            "object_overwrite_mode": "FULL_OVERWRITE",
+            "dst_storage_policy": "DEEP_ARCHIVE",
+            "consistency_check": "crc64"
+        }),
+        json!({
+            "sync_task_id": UNICODE_TASK_ID,
+            "src_cloud_type": "Aliyun",
+            "src_region": "cn-hangzhou",
+            "src_bucket": "数据-源",
+            "create_time": 1_700_639_560_751_i64,
+            "last_start_time": 1_700_639_999_000_i64,
+            "dst_bucket": "oms-unicode-dst",
+            "dst_region": "cn-east-3",
+            "description": "同步任务 — émigré façade ✓ 🚀 \\ tab\there",
+            "status": "SYNCHRONIZING",
+            "enable_metadata_migration": false,
+            "enable_restore": false,
+            "app_id": null,
+            "monthly_acceptance_request": 3,
+            "monthly_success_object": 3,
+            "monthly_failure_object": 0,
+            "monthly_skip_object": 0,
+            "monthly_size": 1_048_576,
+            "object_overwrite_mode": "NO_OVERWRITE",
+            "dst_storage_policy": "IA",
+            "consistency_check": "size_last_modified"
+        }),
+        json!({
+            "sync_task_id": TENCENT_TASK_ID,
+            "src_cloud_type": "Tencent",
+            "src_region": "ap-guangzhou",
+            "src_bucket": "tencent-src-1250000000",
+            "create_time": 1_690_000_000_000_i64,
+            "last_start_time": 1_690_000_100_000_i64,
+            "dst_bucket": "oms-tencent-dst",
+            "dst_region": "cn-south-1",
+            "description": "stopped tencent task",
+            "status": "STOPPED",
+            "enable_metadata_migration": true,
+            "enable_restore": false,
+            "app_id": "1250000000",
+            "enable_kms": true,
+            "monthly_acceptance_request": 0,
+            "monthly_success_object": 0,
+            "monthly_failure_object": 0,
+            "monthly_skip_object": 0,
+            "monthly_size": 0,
+            "object_overwrite_mode": "CRC64_COMPARISON_OVERWRITE",
+            "dst_storage_policy": "SRC_STORAGE_MAPPING",
+            "consistency_check": "crc64"
+        }),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_ids_are_unique_and_seed_is_first() {
+        let tasks = sample_tasks();
+        let ids: Vec<&str> = tasks.iter().map(|t| t["sync_task_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [SEED_TASK_ID, NULLS_TASK_ID, INT64_TASK_ID, UNICODE_TASK_ID, TENCENT_TASK_ID]);
+        assert_eq!(tasks[0]["monthly_failure_object"], 11);
+        assert_eq!(tasks[0].as_object().unwrap().len(), 21);
+        assert_eq!(tasks[2]["monthly_size"].as_i64(), Some(i64::MAX));
+    }
+}
