@@ -20,7 +20,5 @@ echo "== cargo test"
 cargo build --quiet --bins
 cargo test --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/oms-cargo-test.log"
 
-if [ -x scripts/test-python-sdk.sh ]; then
-  echo "== official Python SDK against the local OMS server"
-  scripts/test-python-sdk.sh
-fi
+echo "== official Python SDK against the local OMS server"
+bash scripts/oms-server-sdk-test.sh
