@@ -2,7 +2,11 @@
 //! compiler), so a fresh machine needs neither `protoc` nor `cmake`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/tfplugin6.proto", "proto/tfplugin5.proto", "proto/plugin.proto"];
+    let protos = [
+        "proto/tfplugin6.proto",
+        "proto/tfplugin5.proto",
+        "proto/plugin.proto",
+    ];
     let present: Vec<&str> = protos
         .iter()
         .copied()

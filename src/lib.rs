@@ -1,1 +1,3 @@
 //! terraform-provider-oms library crate.
+
+pub mod oms;
