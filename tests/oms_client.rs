@@ -989,3 +989,119 @@ async fn logger_gets_redacted_lines() {
     }
     assert!(!all.contains("Signature="), "{all}");
 }
+
+// ---- TLS ------------------------------------------------------------------
+
+/// A one-response-per-connection HTTPS server with a fresh self-signed
+/// certificate for 127.0.0.1. Returns the endpoint, the PEM of the
+/// certificate, and the request counter.
+async fn start_tls_server() -> (String, String, Arc<AtomicUsize>) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let pem = ck.cert.pem();
+    let certs = vec![CertificateDer::from(ck.cert.der().to_vec())];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut server_cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    // The toy server below only speaks HTTP/1.1.
+    server_cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_cfg));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            let c = c.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                c.fetch_add(1, Ordering::SeqCst);
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{SEED}",
+                    SEED.len()
+                );
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (format!("https://{addr}"), pem, count)
+}
+
+fn tls_config(endpoint: &str) -> ClientConfig {
+    let mut cfg = ClientConfig::new(Endpoint::from_override(endpoint).unwrap(), PROJECT, aksk());
+    cfg.retry_base = Duration::from_millis(10);
+    cfg.retry_cap = Duration::from_millis(50);
+    cfg
+}
+
+#[tokio::test]
+async fn tls_with_extra_ca_bundle() {
+    let (endpoint, pem, count) = start_tls_server().await;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, pem.as_bytes()).unwrap();
+    let mut cfg = tls_config(&endpoint);
+    cfg.ca_bundle_file = Some(file.path().to_path_buf());
+    let c = OmsClient::new(cfg).unwrap();
+    let out = c
+        .show_sync_task("t1", 1, in_secs(10), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(out.task.status.as_deref(), Some("SYNCHRONIZING"));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn tls_insecure_accepts_unknown_certificate() {
+    let (endpoint, _pem, _count) = start_tls_server().await;
+    let mut cfg = tls_config(&endpoint);
+    cfg.insecure = true;
+    let c = OmsClient::new(cfg).unwrap();
+    c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn tls_untrusted_certificate_fails_without_retry() {
+    let (endpoint, _pem, count) = start_tls_server().await;
+    let c = OmsClient::new(tls_config(&endpoint)).unwrap();
+    let err = c
+        .show_sync_task("t1", 1, in_secs(10), &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), OmsErrorKind::Transport);
+    assert_eq!(err.attempts(), 1, "{err}");
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+    let detail = err.detail().unwrap_or("").to_lowercase();
+    assert!(detail.contains("certificate"), "{err}");
+    assert_no_secrets(&err, &c);
+}
+
+#[test]
+fn client_is_send_sync_clone() {
+    fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+    assert_traits::<OmsClient>();
+    fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<OmsError>();
+}

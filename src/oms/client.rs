@@ -554,21 +554,21 @@ fn non_empty_excerpt(body: &[u8], secrets: &[&str]) -> Option<String> {
 }
 
 /// Certificate and other TLS verification failures will not heal on retry.
+/// rustls errors arrive wrapped in (possibly nested) `io::Error`s, whose
+/// `source()` skips the wrapped error, so those are unwrapped by hand.
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         if e.downcast_ref::<rustls::Error>().is_some() {
             return true;
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-            {
-                return true;
-            }
-        }
-        cur = e.source();
+        cur = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     false
 }

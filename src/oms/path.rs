@@ -92,4 +92,25 @@ mod tests {
             assert_eq!(u.path(), format!("/v2/p/sync-tasks/{seg}"), "{id:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Any id except the rejected ones survives URL parsing as exactly
+        /// one segment, decodes back to itself, and the signer's canonical
+        /// URI for it is stable.
+        #[test]
+        fn any_id_is_one_segment(id in "\\PC{1,40}|[./%?#]{1,6}") {
+            if let Ok(seg) = encode_segment("id", &id) {
+                let raw = format!("http://h/v2/p/sync-tasks/{seg}?query_time=1");
+                let u = url::Url::parse(&raw).unwrap();
+                let expected_path = format!("/v2/p/sync-tasks/{seg}");
+                proptest::prop_assert_eq!(u.path(), expected_path.as_str());
+                let decoded = percent_encoding::percent_decode_str(&seg).decode_utf8().unwrap();
+                proptest::prop_assert_eq!(decoded.as_ref(), id.as_str());
+                let cu = crate::oms::signer::canonical_uri(u.path());
+                proptest::prop_assert!(cu.starts_with("/v2/p/sync-tasks/"));
+            } else {
+                proptest::prop_assert!(id.is_empty() || id == "." || id == "..");
+            }
+        }
+    }
 }
