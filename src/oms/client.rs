@@ -583,13 +583,6 @@ fn transport_error(e: &reqwest::Error) -> ExchangeError {
     }
 }
 
-impl OmsErrorKind {
-    /// Whether the provider should treat the error as "resource is gone".
-    pub fn is_not_found(self) -> bool {
-        self == OmsErrorKind::NotFound
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

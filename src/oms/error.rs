@@ -40,6 +40,19 @@ pub enum OmsErrorKind {
 }
 
 impl OmsErrorKind {
+    /// Whether the provider should treat the error as "resource is gone".
+    pub fn is_not_found(self) -> bool {
+        self == OmsErrorKind::NotFound
+    }
+
+    /// Worth retrying later at a higher level (e.g. the next refresh).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            Self::Throttled | Self::Server | Self::Transport | Self::TimedOut
+        )
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Self::NotFound => "OMS resource not found",
