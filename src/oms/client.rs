@@ -15,7 +15,7 @@ use url::Url;
 
 use super::credentials::Credentials;
 use super::endpoint::Endpoint;
-use super::error::{body_excerpt, cause_text, scrub, OmsError, OmsErrorKind};
+use super::error::{body_excerpt, cause_text, scrub, OmsError};
 use super::log::{loggable_header_value, NoopLogger, OmsLogger};
 use super::model::{OmsErrorBody, SyncTask};
 use super::path::encode_segment;
@@ -586,6 +586,7 @@ fn transport_error(e: &reqwest::Error) -> ExchangeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oms::OmsErrorKind;
 
     const SK: &str = "SK-unit-secret-marmoset";
     const TOK: &str = "TOK-unit-secret-capybara";
