@@ -15,6 +15,7 @@
 
 pub mod framework;
 pub mod logging;
+pub mod oms;
 pub mod oms_server;
 pub mod protocol;
 pub mod provider;

@@ -1,0 +1,334 @@
+//! Wire types of ShowSyncTask. Every response field is optional because the
+//! service omits or nulls fields freely (e.g. `app_id` outside Tencent
+//! sources) and the SDKs treat all of them as optional. Decoding goes
+//! through a JSON map so that a type error names the offending field, which
+//! a provider diagnostic needs to be actionable.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// One OMS sync task as returned by `GET /v2/{project_id}/sync-tasks/{id}`.
+/// Unknown fields are ignored; JSON `null` and absence both become `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncTask {
+    pub sync_task_id: Option<String>,
+    pub src_cloud_type: Option<String>,
+    pub src_region: Option<String>,
+    pub src_bucket: Option<String>,
+    /// Unix milliseconds.
+    pub create_time: Option<i64>,
+    /// Unix milliseconds.
+    pub last_start_time: Option<i64>,
+    pub dst_bucket: Option<String>,
+    pub dst_region: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub enable_metadata_migration: Option<bool>,
+    pub enable_restore: Option<bool>,
+    pub app_id: Option<String>,
+    pub monthly_acceptance_request: Option<i64>,
+    pub monthly_success_object: Option<i64>,
+    pub monthly_failure_object: Option<i64>,
+    pub monthly_skip_object: Option<i64>,
+    /// Bytes.
+    pub monthly_size: Option<i64>,
+    pub object_overwrite_mode: Option<String>,
+    pub dst_storage_policy: Option<String>,
+    pub consistency_check: Option<String>,
+    /// Not in the current Python SDK model but returned by the service and
+    /// read by the official Terraform provider.
+    pub enable_kms: Option<bool>,
+}
+
+fn take_string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, String> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("field `{field}`: expected a string, found {}", describe(other))),
+    }
+}
+
+fn take_bool(map: &Map<String, Value>, field: &str) -> Result<Option<bool>, String> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(format!("field `{field}`: expected a boolean, found {}", describe(other))),
+    }
+}
+
+fn take_i64(map: &Map<String, Value>, field: &str) -> Result<Option<i64>, String> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                Ok(Some(i))
+            } else if n.is_u64() {
+                Err(format!("field `{field}`: integer {n} is out of range for a signed 64-bit integer"))
+            } else {
+                Err(format!("field `{field}`: expected an integer, found non-integer number {n}"))
+            }
+        }
+        Some(other) => Err(format!("field `{field}`: expected an integer, found {}", describe(other))),
+    }
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl SyncTask {
+    fn from_map(m: &Map<String, Value>) -> Result<Self, String> {
+        Ok(Self {
+            sync_task_id: take_string(m, "sync_task_id")?,
+            src_cloud_type: take_string(m, "src_cloud_type")?,
+            src_region: take_string(m, "src_region")?,
+            src_bucket: take_string(m, "src_bucket")?,
+            create_time: take_i64(m, "create_time")?,
+            last_start_time: take_i64(m, "last_start_time")?,
+            dst_bucket: take_string(m, "dst_bucket")?,
+            dst_region: take_string(m, "dst_region")?,
+            description: take_string(m, "description")?,
+            status: take_string(m, "status")?,
+            enable_metadata_migration: take_bool(m, "enable_metadata_migration")?,
+            enable_restore: take_bool(m, "enable_restore")?,
+            app_id: take_string(m, "app_id")?,
+            monthly_acceptance_request: take_i64(m, "monthly_acceptance_request")?,
+            monthly_success_object: take_i64(m, "monthly_success_object")?,
+            monthly_failure_object: take_i64(m, "monthly_failure_object")?,
+            monthly_skip_object: take_i64(m, "monthly_skip_object")?,
+            monthly_size: take_i64(m, "monthly_size")?,
+            object_overwrite_mode: take_string(m, "object_overwrite_mode")?,
+            dst_storage_policy: take_string(m, "dst_storage_policy")?,
+            consistency_check: take_string(m, "consistency_check")?,
+            enable_kms: take_bool(m, "enable_kms")?,
+        })
+    }
+
+    /// Decodes a response body; the error text names the field at fault.
+    pub fn from_json(body: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice::<Self>(body).map_err(|e| e.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for SyncTask {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        match value {
+            Value::Object(m) => Self::from_map(&m).map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!("expected a JSON object, found {}", describe(&other)))),
+        }
+    }
+}
+
+/// Error fields of a non-2xx response, as far as they could be found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OmsErrorBody {
+    pub error_code: Option<String>,
+    pub error_msg: Option<String>,
+    /// API Gateway errors carry this in the body as well as in `X-Request-Id`.
+    pub request_id: Option<String>,
+}
+
+fn scalar_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The Python SDK's `DefaultExceptionHandler._process_sdk_error`: the first
+/// matching key pair at a level wins; otherwise nested objects are searched
+/// in order and a later match overwrites an earlier one.
+fn find_code_and_msg(map: &Map<String, Value>, out: &mut OmsErrorBody) {
+    const PAIRS: [(&str, &str); 3] = [("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")];
+    for (c, m) in PAIRS {
+        if map.contains_key(c) && map.contains_key(m) {
+            out.error_code = scalar_text(map.get(c));
+            out.error_msg = scalar_text(map.get(m));
+            return;
+        }
+    }
+    for v in map.values() {
+        if let Value::Object(inner) = v {
+            find_code_and_msg(inner, out);
+        }
+    }
+}
+
+impl OmsErrorBody {
+    /// Returns `None` when the body is not a JSON object; the caller then
+    /// falls back to a body excerpt, as the SDK falls back to the raw text.
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let value: Value = serde_json::from_slice(body).ok()?;
+        let map = value.as_object()?;
+        let mut out = Self { request_id: scalar_text(map.get("request_id")), ..Self::default() };
+        find_code_and_msg(map, &mut out);
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = r#"{
+      "sync_task_id" : "d18befdd-eb82-41f3-8019-bbb593d74a3e",
+      "src_cloud_type" : "HuaweiCloud",
+      "src_region" : "cn-north-7",
+      "src_bucket" : "oms-sdk-test-src",
+      "create_time" : 1700639560751,
+      "last_start_time" : 1700639560751,
+      "dst_bucket" : "oms-sdk-test-dst",
+      "dst_region" : "cn-north-7",
+      "description" : "sync task test",
+      "status" : "SYNCHRONIZING",
+      "enable_metadata_migration" : false,
+      "enable_restore" : false,
+      "app_id" : null,
+      "monthly_acceptance_request" : 11,
+      "monthly_success_object" : 0,
+      "monthly_failure_object" : 11,
+      "monthly_skip_object" : 0,
+      "monthly_size" : 0,
+      "object_overwrite_mode" : "SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE",
+      "dst_storage_policy" : null,
+      "consistency_check" : "size_last_modified"
+    }"#;
+
+    #[test]
+    fn seed_example_decodes() {
+        let t = SyncTask::from_json(SEED.as_bytes()).unwrap();
+        assert_eq!(t.sync_task_id.as_deref(), Some("d18befdd-eb82-41f3-8019-bbb593d74a3e"));
+        assert_eq!(t.src_cloud_type.as_deref(), Some("HuaweiCloud"));
+        assert_eq!(t.create_time, Some(1_700_639_560_751));
+        assert_eq!(t.last_start_time, Some(1_700_639_560_751));
+        assert_eq!(t.status.as_deref(), Some("SYNCHRONIZING"));
+        assert_eq!(t.enable_metadata_migration, Some(false));
+        assert_eq!(t.enable_restore, Some(false));
+        assert_eq!(t.app_id, None);
+        assert_eq!(t.monthly_acceptance_request, Some(11));
+        assert_eq!(t.monthly_failure_object, Some(11));
+        assert_eq!(t.monthly_size, Some(0));
+        assert_eq!(t.dst_storage_policy, None);
+        assert_eq!(t.consistency_check.as_deref(), Some("size_last_modified"));
+        assert_eq!(t.enable_kms, None);
+    }
+
+    #[test]
+    fn null_and_absent_are_none_and_unknown_ignored() {
+        let t = SyncTask::from_json(br#"{}"#).unwrap();
+        assert_eq!(t, SyncTask::default());
+        let t = SyncTask::from_json(
+            br#"{"enable_kms": null, "monthly_size": null, "status": null,
+                 "source_cdn": {"domain": "x"}, "future_field": [1, 2], "enable_kms2": "x"}"#,
+        )
+        .unwrap();
+        assert_eq!(t, SyncTask::default());
+        let t = SyncTask::from_json(br#"{"enable_kms": true}"#).unwrap();
+        assert_eq!(t.enable_kms, Some(true));
+    }
+
+    #[test]
+    fn i64_extremes_exact() {
+        let t = SyncTask::from_json(
+            br#"{"monthly_size": 9223372036854775807, "create_time": -9223372036854775808,
+                 "monthly_skip_object": 9007199254740993}"#,
+        )
+        .unwrap();
+        assert_eq!(t.monthly_size, Some(i64::MAX));
+        assert_eq!(t.create_time, Some(i64::MIN));
+        assert_eq!(t.monthly_skip_object, Some(9_007_199_254_740_993));
+    }
+
+    #[test]
+    fn bad_numbers_name_the_field() {
+        let cases: [(&str, &str); 7] = [
+            (r#"{"monthly_size": 1.5}"#, "monthly_size"),
+            (r#"{"create_time": "1700000000000"}"#, "create_time"),
+            (r#"{"last_start_time": 9223372036854775808}"#, "last_start_time"),
+            (r#"{"monthly_success_object": -9223372036854775809}"#, "monthly_success_object"),
+            (r#"{"monthly_failure_object": 1e3}"#, "monthly_failure_object"),
+            (r#"{"monthly_acceptance_request": 1.0}"#, "monthly_acceptance_request"),
+            (r#"{"monthly_skip_object": 18446744073709551616}"#, "monthly_skip_object"),
+        ];
+        for (json, field) in cases {
+            let err = SyncTask::from_json(json.as_bytes()).unwrap_err();
+            assert!(err.contains(&format!("`{field}`")), "{json}: {err}");
+        }
+        let err = SyncTask::from_json(br#"{"monthly_size": 9223372036854775808}"#).unwrap_err();
+        assert!(err.contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn bad_types_name_the_field() {
+        let cases = [
+            (r#"{"status": 1}"#, "status"),
+            (r#"{"enable_restore": "true"}"#, "enable_restore"),
+            (r#"{"enable_kms": 1}"#, "enable_kms"),
+            (r#"{"description": {"a": 1}}"#, "description"),
+            (r#"{"app_id": ["x"]}"#, "app_id"),
+        ];
+        for (json, field) in cases {
+            let err = SyncTask::from_json(json.as_bytes()).unwrap_err();
+            assert!(err.contains(&format!("`{field}`")), "{json}: {err}");
+        }
+        for bad in ["[]", "null", "\"x\"", "", "{", "<html>"] {
+            assert!(SyncTask::from_json(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unicode_preserved() {
+        let t = SyncTask::from_json(
+            "{\"description\": \"同步任务 ü 🚀 \\u00e9\\ud83d\\ude80\", \"src_bucket\": \"桶\"}".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(t.description.as_deref(), Some("同步任务 ü 🚀 é🚀"));
+        assert_eq!(t.src_bucket.as_deref(), Some("桶"));
+    }
+
+    #[test]
+    fn error_body_sdk_order() {
+        let b = OmsErrorBody::parse(br#"{"error_code":"OMS.0054","error_msg":"Invalid task ID"}"#).unwrap();
+        assert_eq!(b.error_code.as_deref(), Some("OMS.0054"));
+        assert_eq!(b.error_msg.as_deref(), Some("Invalid task ID"));
+        assert_eq!(b.request_id, None);
+
+        let b = OmsErrorBody::parse(
+            br#"{"error_msg":"Incorrect IAM authentication information: verify aksk signature fail","error_code":"APIGW.0301","request_id":"abc123"}"#,
+        )
+        .unwrap();
+        assert_eq!(b.error_code.as_deref(), Some("APIGW.0301"));
+        assert_eq!(b.request_id.as_deref(), Some("abc123"));
+
+        let b = OmsErrorBody::parse(br#"{"errorCode":"E1","errorMsg":"camel","code":"C","message":"M"}"#).unwrap();
+        assert_eq!((b.error_code.as_deref(), b.error_msg.as_deref()), (Some("E1"), Some("camel")));
+
+        let b = OmsErrorBody::parse(br#"{"code":"C","message":"M"}"#).unwrap();
+        assert_eq!((b.error_code.as_deref(), b.error_msg.as_deref()), (Some("C"), Some("M")));
+
+        let b = OmsErrorBody::parse(br#"{"error":{"code":"IAM.0001","message":"nested"}}"#).unwrap();
+        assert_eq!((b.error_code.as_deref(), b.error_msg.as_deref()), (Some("IAM.0001"), Some("nested")));
+
+        // error_code alone is not a pair: falls through to nested search.
+        let b = OmsErrorBody::parse(br#"{"error_code":"X","detail":{"errorCode":"Y","errorMsg":"y"}}"#).unwrap();
+        assert_eq!(b.error_code.as_deref(), Some("Y"));
+
+        // Non-string codes are kept as text.
+        let b = OmsErrorBody::parse(br#"{"code":404,"message":null}"#).unwrap();
+        assert_eq!((b.error_code.as_deref(), b.error_msg), (Some("404"), None));
+
+        assert_eq!(OmsErrorBody::parse(b"{}").unwrap(), OmsErrorBody::default());
+        assert!(OmsErrorBody::parse(b"<html>bad gateway</html>").is_none());
+        assert!(OmsErrorBody::parse(b"[1]").is_none());
+    }
+}

@@ -1,0 +1,141 @@
+//! TLS settings for the OMS client. The crypto provider is always passed
+//! explicitly: the binary also hosts a gRPC server with its own rustls use,
+//! and relying on a process-wide default provider would make behaviour
+//! depend on initialisation order.
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use super::error::OmsError;
+
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Builds the client TLS configuration: OS roots (falling back to the
+/// bundled Mozilla roots when the OS has none, e.g. in minimal containers),
+/// plus an optional PEM bundle, or no verification at all when `insecure`.
+pub fn client_config(ca_bundle_file: Option<&Path>, insecure: bool) -> Result<rustls::ClientConfig, OmsError> {
+    let provider = provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| OmsError::config(format!("TLS setup failed: {e}")))?;
+    let mut config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert { provider }))
+            .with_no_client_auth()
+    } else {
+        let mut roots = RootCertStore::empty();
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+        if roots.is_empty() {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        if let Some(path) = ca_bundle_file {
+            for cert in load_pem_certs(path)? {
+                roots
+                    .add(cert)
+                    .map_err(|e| OmsError::config(format!("CA bundle {}: invalid certificate: {e}", path.display())))?;
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Reads every certificate of a PEM file; a file with none is an error
+/// because silently trusting nothing extra would surface later as a
+/// confusing handshake failure.
+pub fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, OmsError> {
+    let data =
+        fs::read(path).map_err(|e| OmsError::config(format!("cannot read CA bundle {}: {e}", path.display())))?;
+    let mut reader = std::io::BufReader::new(data.as_slice());
+    let certs = rustls_pemfile::certs(&mut reader)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| OmsError::config(format!("CA bundle {}: invalid PEM: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(OmsError::config(format!("CA bundle {} contains no certificates", path.display())));
+    }
+    Ok(certs)
+}
+
+/// `insecure = true`: any certificate chain is accepted, but handshake
+/// signatures are still checked so the peer must hold the key of the
+/// certificate it presents.
+#[derive(Debug)]
+struct AcceptAnyServerCert {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AcceptAnyServerCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn default_and_insecure_configs_build() {
+        let c = client_config(None, false).unwrap();
+        assert_eq!(c.alpn_protocols.len(), 2);
+        client_config(None, true).unwrap();
+    }
+
+    #[test]
+    fn ca_bundle_loading() {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(cert.cert.pem().as_bytes()).unwrap();
+        assert_eq!(load_pem_certs(f.path()).unwrap().len(), 1);
+        client_config(Some(f.path()), false).unwrap();
+
+        let mut empty = tempfile::NamedTempFile::new().unwrap();
+        empty.write_all(b"not a pem").unwrap();
+        let e = client_config(Some(empty.path()), false).unwrap_err();
+        assert!(e.to_string().contains("no certificates"), "{e}");
+
+        let e = client_config(Some(Path::new("/nonexistent/ca.pem")), false).unwrap_err();
+        assert!(e.to_string().contains("cannot read CA bundle"), "{e}");
+    }
+}
