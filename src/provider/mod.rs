@@ -1,5 +1,6 @@
 //! The OMS provider: its configuration and its data sources.
 
+pub mod config;
 pub mod docs;
 pub mod provider_schema;
 pub mod sync_task;
@@ -43,9 +44,16 @@ impl Provider for OmsProvider {
         vec![Arc::new(sync_task::SyncTaskDataSource)]
     }
 
-    fn validate_config(&self, _config: &Value, _diagnostics: &mut Diagnostics) {}
+    fn validate_config(&self, config: &Value, diagnostics: &mut Diagnostics) {
+        config::validate(config, &config::process_env, diagnostics);
+    }
 
-    async fn configure(&self, _request: ConfigureRequest) -> ConfigureResponse {
-        ConfigureResponse::default()
+    async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
+        match config::configure(&request.config, &request.terraform_version, &config::process_env) {
+            Ok(configured) => {
+                ConfigureResponse { provider_data: Some(Arc::new(configured)), diagnostics: Diagnostics::new() }
+            }
+            Err(diagnostics) => ConfigureResponse { provider_data: None, diagnostics },
+        }
     }
 }
