@@ -203,3 +203,124 @@ async fn unsupported_rpcs_answer_with_error_diagnostics() {
     assert_eq!(ev.diagnostic[0].severity, tfplugin6::diagnostic::Severity::Error as i32);
     assert!(stream.message().await.unwrap().is_none());
 }
+
+mod read {
+    use super::*;
+    use std::collections::BTreeMap;
+    use terraform_provider_oms::framework::value::Value;
+    use terraform_provider_oms::oms_server::{
+        Fault, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY, SEED_TASK_ID,
+    };
+    use terraform_provider_oms::protocol::cty_msgpack;
+    use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
+
+    fn object_for(block: &terraform_provider_oms::framework::schema::Block, set: &[(&str, Value)]) -> Value {
+        let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+        for b in &block.blocks {
+            m.insert(b.type_name.clone(), Value::Null);
+        }
+        for (k, v) in set {
+            m.insert(k.to_string(), v.clone());
+        }
+        Value::Object(m)
+    }
+
+    fn dynamic(v: &Value, block: &terraform_provider_oms::framework::schema::Block) -> tfplugin6::DynamicValue {
+        tfplugin6::DynamicValue { msgpack: cty_msgpack::encode(v, &block.implied_type()).unwrap(), json: vec![] }
+    }
+
+    async fn configured_client(
+        server: &LocalOmsServer,
+        p: &plugin::Plugin,
+        id: &plugin::ClientIdentity,
+    ) -> tfplugin6::provider_client::ProviderClient<tonic::transport::Channel> {
+        let mut client = tfplugin6::provider_client::ProviderClient::new(p.connect(Some(id)).await.unwrap());
+        let pblock = provider_schema::schema().block;
+        let config = object_for(
+            &pblock,
+            &[
+                ("region", Value::string("cn-north-4")),
+                ("project_id", Value::string(DEMO_PROJECT_ID)),
+                ("access_key", Value::string(DEMO_ACCESS_KEY)),
+                ("secret_key", Value::string(DEMO_SECRET_KEY)),
+                ("max_retries", Value::int(0)),
+                ("endpoints", Value::Map([("oms".to_string(), Value::string(server.url()))].into())),
+            ],
+        );
+        let r = client
+            .configure_provider(tfplugin6::configure_provider::Request {
+                terraform_version: "harness".into(),
+                config: Some(dynamic(&config, &pblock)),
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        client
+    }
+
+    fn read_request(task: &str) -> tfplugin6::read_data_source::Request {
+        let block = sync_task_schema::schema().block;
+        let config = object_for(&block, &[("sync_task_id", Value::string(task))]);
+        tfplugin6::read_data_source::Request {
+            type_name: "oms_sync_task".into(),
+            config: Some(dynamic(&config, &block)),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn read_returns_the_seed_task() {
+        let server = LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
+            .await
+            .unwrap();
+        let id = client_identity();
+        let p = launch(Some(&id), &[]);
+        let mut client = configured_client(&server, &p, &id).await;
+        let r = client.read_data_source(read_request(SEED_TASK_ID)).await.unwrap().into_inner();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let ty = sync_task_schema::schema().block.implied_type();
+        let state = cty_msgpack::decode(&r.state.unwrap().msgpack, &ty).unwrap();
+        assert_eq!(state.get("status"), &Value::string("SYNCHRONIZING"));
+        assert_eq!(state.get("monthly_failure_object"), &Value::int(11));
+        assert!(state.get("app_id").is_null());
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_a_stalled_read_within_a_second() {
+        let server = LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
+            .await
+            .unwrap();
+        server.inject(Fault::Stall { duration: Duration::from_secs(60), times: 1 });
+        let id = client_identity();
+        let p = launch(Some(&id), &[]);
+        let mut client = configured_client(&server, &p, &id).await;
+        let mut reader = client.clone();
+        let read = tokio::spawn(async move {
+            let r = reader.read_data_source(read_request(SEED_TASK_ID)).await;
+            (std::time::Instant::now(), r)
+        });
+        // Wait until the request is stalled at the server.
+        let waited = std::time::Instant::now();
+        while server.request_count() == 0 && waited.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(server.request_count(), 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!read.is_finished(), "the read must be stalled before StopProvider");
+        let stopped_at = std::time::Instant::now();
+        let stop = client.stop_provider(tfplugin6::stop_provider::Request {}).await.unwrap().into_inner();
+        assert_eq!(stop.error, "");
+        let (finished_at, r) = tokio::time::timeout(Duration::from_secs(2), read).await.expect("read hung").unwrap();
+        let took = finished_at.duration_since(stopped_at);
+        assert!(took < Duration::from_secs(1), "read took {took:?} after StopProvider");
+        let r = r.unwrap().into_inner();
+        assert!(r.state.is_none());
+        assert_eq!(r.diagnostics[0].severity, tfplugin6::diagnostic::Severity::Error as i32);
+        assert_eq!(r.diagnostics[0].summary, "Read cancelled");
+        // Later reads work again after a stop.
+        let again = client.read_data_source(read_request(SEED_TASK_ID)).await.unwrap().into_inner();
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+    }
+}
