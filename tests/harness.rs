@@ -272,9 +272,10 @@ mod read {
 
     #[tokio::test]
     async fn read_returns_the_seed_task() {
-        let server = LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
-            .await
-            .unwrap();
+        let server =
+            LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
+                .await
+                .unwrap();
         let id = client_identity();
         let p = launch(Some(&id), &[]);
         let mut client = configured_client(&server, &p, &id).await;
@@ -289,9 +290,10 @@ mod read {
 
     #[tokio::test]
     async fn stop_provider_cancels_a_stalled_read_within_a_second() {
-        let server = LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
-            .await
-            .unwrap();
+        let server =
+            LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
+                .await
+                .unwrap();
         server.inject(Fault::Stall { duration: Duration::from_secs(60), times: 1 });
         let id = client_identity();
         let p = launch(Some(&id), &[]);
