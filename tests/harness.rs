@@ -326,3 +326,75 @@ mod read {
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
     }
 }
+
+#[tokio::test]
+async fn sigint_is_ignored_while_serving() {
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    let pid = p.child.id().to_string();
+    let status = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let channel = p.connect(Some(&id)).await.expect("still serving after SIGINT");
+    tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+        .await
+        .expect("schema after SIGINT");
+}
+
+#[test]
+fn version_flag() {
+    let out = std::process::Command::new(plugin::binary()).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(&format!("terraform-provider-oms {}", env!("CARGO_PKG_VERSION"))), "{text}");
+}
+
+#[tokio::test]
+async fn debug_mode_prints_reattach_and_serves_plaintext_until_ctrl_c() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(plugin::binary())
+        .args(["--debug", "--address", "example.com/test/oms"])
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let reattach = loop {
+        let line = lines.next().expect("reattach line").unwrap();
+        if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            break rest.trim_end_matches('\'').to_string();
+        }
+    };
+    let v: serde_json::Value = serde_json::from_str(&reattach).unwrap();
+    let e = &v["example.com/test/oms"];
+    assert_eq!(e["ProtocolVersion"], 6);
+    assert_eq!(e["Test"], true);
+    assert_eq!(e["Pid"], child.id());
+    let socket = e["Addr"]["String"].as_str().unwrap().to_string();
+    let channel = tonic::transport::Endpoint::try_from("http://localhost")
+        .unwrap()
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let socket = socket.clone();
+            async move {
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::UnixStream::connect(socket).await?))
+            }
+        }))
+        .await
+        .unwrap();
+    let mut client = tfplugin6::provider_client::ProviderClient::new(channel.clone());
+    client.get_provider_schema(tfplugin6::get_provider_schema::Request {}).await.expect("schema in debug mode");
+    // Terraform's Shutdown does not end a debug session...
+    GrpcControllerClient::new(channel).shutdown(Empty {}).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(child.try_wait().unwrap().is_none(), "debug mode must survive Shutdown");
+    client.get_provider_schema(tfplugin6::get_provider_schema::Request {}).await.expect("still serving");
+    // ...Ctrl-C does.
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(3), "debug mode did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -375,3 +375,21 @@ impl pb::provider_server::Provider for ProviderV5 {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::schema::Attribute;
+    use prost::Message;
+
+    #[test]
+    fn v5_attribute_field_numbers_differ_from_v6() {
+        let mut a = Attribute::optional("x", Type::String, "d");
+        a.deprecation_message = Some("gone".into());
+        let b = block(&Block { attributes: vec![a], ..Default::default() });
+        let bytes = b.attributes[0].encode_to_vec();
+        // v5 has no nested_type: deprecation_message is field 11 (key 0x5a), not 12.
+        assert!(bytes.windows(6).any(|w| w == [0x5a, 4, b'g', b'o', b'n', b'e']));
+        assert!(!bytes.windows(2).any(|w| w == [0x62, 4]));
+    }
+}

@@ -454,3 +454,53 @@ impl pb::provider_server::Provider for ProviderV6 {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::diagnostics::AttributePath;
+    use crate::framework::schema::Attribute;
+    use prost::Message;
+
+    #[test]
+    fn diagnostics_always_carry_severity_and_paths() {
+        let d = Diagnostic::error("s", "d").at(AttributePath::root("endpoints").key("oms"));
+        let p = diagnostic(&d);
+        assert_eq!(p.severity, pb::diagnostic::Severity::Error as i32);
+        let steps: Vec<_> = p.attribute.unwrap().steps.into_iter().map(|s| s.selector.unwrap()).collect();
+        assert_eq!(
+            steps,
+            vec![
+                pb::attribute_path::step::Selector::AttributeName("endpoints".into()),
+                pb::attribute_path::step::Selector::ElementKeyString("oms".into()),
+            ]
+        );
+        let w = diagnostic(&Diagnostic::warning("w", ""));
+        assert_eq!(w.severity, pb::diagnostic::Severity::Warning as i32);
+        assert!(w.attribute.is_none());
+    }
+
+    #[test]
+    fn v6_attribute_field_numbers() {
+        let mut a = Attribute::optional("x", Type::String, "d");
+        a.deprecation_message = Some("gone".into());
+        let b = block(&Block { attributes: vec![a], ..Default::default() });
+        let bytes = b.attributes[0].encode_to_vec();
+        // v6: deprecated = 9 (varint, key 0x48), deprecation_message = 12 (key 0x62).
+        assert!(bytes.windows(2).any(|w| w == [0x48, 0x01]));
+        assert!(bytes.windows(6).any(|w| w == [0x62, 4, b'g', b'o', b'n', b'e']));
+        assert_eq!(b.attributes[0].description_kind, pb::StringKind::Markdown as i32);
+        assert_eq!(b.attributes[0].r#type, br#""string""#);
+    }
+
+    #[test]
+    fn empty_dynamic_value_is_null_and_json_is_accepted() {
+        let ty = Type::object([("a", Type::String)]);
+        assert_eq!(decode_dynamic(None, &ty).unwrap(), Value::Null);
+        let json = pb::DynamicValue { msgpack: vec![], json: br#"{"a":"x"}"#.to_vec() };
+        assert_eq!(decode_dynamic(Some(&json), &ty).unwrap().get("a"), &Value::string("x"));
+        let bad = pb::DynamicValue { msgpack: vec![0xc1], json: vec![] };
+        let d = decode_dynamic(Some(&bad), &ty).unwrap_err();
+        assert!(d.has_errors());
+    }
+}

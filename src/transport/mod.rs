@@ -108,13 +108,16 @@ pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u
     let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
     tokio::spawn(async move { while shutdown_rx.recv().await.is_some() {} });
     let incoming = accept_loop(listener, None);
-    router(provider, protocol, shutdown_tx)
-        .await
-        .serve_with_incoming_shutdown(incoming, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("gRPC server failed: {e}"))
+    let server = router(provider, protocol, shutdown_tx).await.serve_with_incoming(incoming);
+    // Ctrl-C ends the session at once: a graceful stop would wait for
+    // Terraform's idle connections (and its stdio stream) to close.
+    tokio::select! {
+        result = server => result.map_err(|e| format!("gRPC server failed: {e}")),
+        _ = tokio::signal::ctrl_c() => {
+            println!("Stopped.");
+            Ok(())
+        }
+    }
 }
 
 pub fn reattach_json(address: &str, protocol: u32, pid: u32, network: &str, addr: &str) -> String {
