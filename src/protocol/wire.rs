@@ -35,7 +35,6 @@ macro_rules! wire_conversions {
                         })
                         .collect(),
                 }),
-                ..Default::default()
             }
         }
 

@@ -77,11 +77,9 @@ fn attr_line(a: &Attribute) -> String {
 
 fn render_block_schema(b: &Block) -> String {
     let mut out = String::from("## Schema\n\n");
-    let sections: [(&str, Box<dyn Fn(&Attribute) -> bool>); 3] = [
-        ("Required", Box::new(|a: &Attribute| a.required)),
-        ("Optional", Box::new(|a: &Attribute| a.optional)),
-        ("Read-Only", Box::new(|a: &Attribute| a.computed && !a.optional)),
-    ];
+    type Pick = fn(&Attribute) -> bool;
+    let sections: [(&str, Pick); 3] =
+        [("Required", |a| a.required), ("Optional", |a| a.optional), ("Read-Only", |a| a.computed && !a.optional)];
     for (title, pick) in sections.iter() {
         let mut lines: Vec<String> = b.attributes.iter().filter(|a| pick(a)).map(attr_line).collect();
         if *title == "Optional" {
