@@ -5,7 +5,9 @@
 #[path = "support/terraform.rs"]
 mod terraform;
 
-use terraform::{hclog_lines, BlockJson, Install, Output, Terraform, Workspace, PROVIDER_ADDRESS};
+use terraform::{
+    hclog_lines, split_prefixed_output, BlockJson, Install, Output, Terraform, Workspace, PROVIDER_ADDRESS,
+};
 use terraform_provider_oms::framework::schema::Block;
 use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
 
@@ -216,7 +218,12 @@ fn check_debug_log(version: &str) {
     let logger = tf.provider_logger_prefix();
     let ours: Vec<&str> = out.stderr.lines().filter(|l| l.contains(logger)).collect();
     assert!(!ours.is_empty(), "{version}: no lines from {logger}:\n{}", out.report());
-    for rpc in ["GetProviderSchema", "ValidateProviderConfig", "ValidateDataResourceConfig"] {
+    let rpcs = if tf.expected_protocol() == 6 {
+        ["GetProviderSchema", "ValidateProviderConfig", "ValidateDataResourceConfig"]
+    } else {
+        ["GetSchema", "PrepareProviderConfig", "ValidateDataSourceConfig"]
+    };
+    for rpc in rpcs {
         let needle = format!("tf_rpc={rpc}");
         assert!(
             ours.iter().any(|l| l.contains("@module=provider.oms") && l.contains(&needle)),
@@ -236,14 +243,15 @@ fn check_debug_log(version: &str) {
     // Each provider process (one for the schema, one for validation) is
     // started, receives Shutdown and exits well inside go-plugin's 2 s grace.
     let lines = hclog_lines(&out.stderr);
-    let started = lines.iter().filter(|l| l.text.starts_with("provider: plugin started")).count();
-    let exited = lines.iter().filter(|l| l.text.starts_with("provider: plugin exited")).count();
+    let client = tf.plugin_client_logger();
+    let started = lines.iter().filter(|l| l.text.starts_with(&format!("{client}: plugin started"))).count();
+    let exited = lines.iter().filter(|l| l.text.starts_with(&format!("{client}: plugin exited"))).count();
     let shutdowns: Vec<_> = lines.iter().filter(|l| l.text.contains("Received shutdown request")).collect();
     assert!(started >= 2, "{version}: expected at least 2 provider processes, saw {started}:\n{}", out.report());
     assert_eq!(exited, started, "{version}: every started provider must exit:\n{}", out.report());
     assert_eq!(shutdowns.len(), started, "{version}: every provider must receive Shutdown:\n{}", out.report());
     for (i, line) in lines.iter().enumerate() {
-        if !line.text.starts_with("provider: plugin process exited") {
+        if !line.text.starts_with(&format!("{client}: plugin process exited")) {
             continue;
         }
         let shutdown = lines[..i].iter().rev().find(|l| l.text.contains("Received shutdown request"));
@@ -263,6 +271,13 @@ fn debug_log_1_15_5() {
 #[test]
 fn debug_log_1_0_3() {
     check_debug_log(TF_1_0);
+}
+
+/// 0.13.4 (patched build: TRACE logs always on stderr) names the loggers
+/// `plugin` / `plugin.terraform-provider-oms_v0.1.0` and speaks protocol 5.
+#[test]
+fn debug_log_0_13_4() {
+    check_debug_log(TF_0_13);
 }
 
 /// The negotiated protocol, seen from both sides: go-plugin's "using plugin"
@@ -351,4 +366,46 @@ data "oms_sync_task" "task" {
     for rpc in ["ConfigureProvider", "ReadDataSource"] {
         assert!(out.stderr.contains(&format!("tf_rpc={rpc}")), "{rpc} was not served:\n{}", out.report());
     }
+}
+
+// ------------------------------------------------------ the helpers themselves
+
+#[test]
+fn prefixed_output_is_split_per_write() {
+    let raw =
+        "o:Refreshing...\nsecond line\n\no:data.x: Refreshing state...\ne:\nError: boom\n\n  on main.tf\no:done\n";
+    let (out, err) = split_prefixed_output(raw);
+    assert_eq!(out, "Refreshing...\nsecond line\n\ndata.x: Refreshing state...\ndone\n");
+    assert_eq!(err, "\nError: boom\n\n  on main.tf\n");
+}
+
+#[test]
+fn hclog_lines_are_parsed() {
+    let text = "2026/11/24 02:55:16 [TRACE] old style\n2026-11-24T02:55:29.618Z [DEBUG] provider: using plugin: version=6\n2026-11-24T02:55:30.001Z [INFO]  provider: plugin exited\n";
+    let lines = hclog_lines(text);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].level, "DEBUG");
+    assert_eq!(lines[0].text, "provider: using plugin: version=6");
+    assert_eq!(lines[1].level, "INFO");
+    assert_eq!(lines[1].millis.unwrap() - lines[0].millis.unwrap(), 383);
+}
+
+/// A command that hangs is killed, with its whole process group (so a
+/// child holding the pipes open cannot stall the test), and the test fails.
+#[test]
+#[should_panic(expected = "timed out after")]
+fn hanging_command_is_killed_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("terraform-hang");
+    std::fs::write(&fake, "#!/bin/sh\necho started\nsleep 60 &\nexec sleep 60\n").unwrap();
+    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&fake, perms).unwrap();
+    let tf = Terraform::at("1.15.5", &fake);
+    let mut ws = Workspace::new(&tf);
+    ws.set_timeout(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ws.run(&["validate"])));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "the kill did not end the run");
+    std::panic::resume_unwind(result.expect_err("a hanging command must fail"));
 }

@@ -67,13 +67,24 @@ fn install_results() -> &'static Mutex<HashMap<String, Result<(), String>>> {
 
 fn run_installer(version: &str) -> Result<(), String> {
     let script = repo_root().join("scripts/install-terraform.sh");
-    let output = Command::new("bash")
-        .arg(&script)
-        .args(["--versions", version])
-        .env("CHECKPOINT_DISABLE", "1")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", script.display()))?;
+    let installer = |program: &str, lock: Option<&Path>| {
+        let mut cmd = Command::new(program);
+        if let Some(lock) = lock {
+            cmd.arg(lock).arg("bash");
+        }
+        cmd.arg(&script).args(["--versions", version]).env("CHECKPOINT_DISABLE", "1").stdin(Stdio::null()).output()
+    };
+    // Other test processes (e.g. under cargo-nextest) may install at the
+    // same time: serialise through flock(1) on a file in the cache when it
+    // is available.
+    let cache = cache_root();
+    let _ = std::fs::create_dir_all(&cache);
+    let lock = cache.join(".install.lock");
+    let output = match installer("flock", Some(&lock)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => installer("bash", None),
+        other => other,
+    }
+    .map_err(|e| format!("could not run {}: {e}", script.display()))?;
     if output.status.success() {
         Ok(())
     } else {
@@ -135,6 +146,11 @@ impl Terraform {
         Terraform { version: version.to_string(), path }
     }
 
+    /// A Terraform executable at a known path (no lookup, no install).
+    pub fn at(version: &str, path: impl Into<PathBuf>) -> Terraform {
+        Terraform { version: version.to_string(), path: path.into() }
+    }
+
     pub fn version(&self) -> &str {
         &self.version
     }
@@ -166,6 +182,16 @@ impl Terraform {
     /// its stdout writes with `o:`/`e:` and always writes TRACE logs to stderr.
     pub fn is_patched_cloudrail_build(&self) -> bool {
         self.version == "0.13.4"
+    }
+
+    /// The name of go-plugin's client logger (`provider: plugin started ...`):
+    /// `provider` since 0.15, `plugin` before.
+    pub fn plugin_client_logger(&self) -> &'static str {
+        if self.version_tuple() >= (0, 15, 0) {
+            "provider"
+        } else {
+            "plugin"
+        }
     }
 
     /// The logger name under which Terraform prints our log lines: 0.15+
