@@ -326,12 +326,12 @@ fn protocol_5_on_0_13_4() {
 
 // ------------------------------------------------------------- 5. plan
 
-/// PLACEHOLDER until reads land: `oms_sync_task` answers ReadDataSource with
-/// an error diagnostic. This proves the whole plan RPC sequence (schema,
-/// validate, configure, read) works and that the diagnostic reaches the user
-/// cleanly. Replace it with real read tests against LocalOmsServer.
+/// Missing project and credentials at read time: one clear error naming the
+/// attributes and environment variables. Also proves the whole plan RPC
+/// sequence (schema, validate, configure, read) and that a diagnostic reaches
+/// the user cleanly, not as a failed RPC.
 #[test]
-fn plan_1_15_5_reports_read_diagnostic() {
+fn plan_1_15_5_reports_missing_settings() {
     let tf = Terraform::get(TF_1_15);
     let mut ws = Workspace::new(&tf);
     ws.main_tf(
@@ -350,8 +350,11 @@ data "oms_sync_task" "task" {
     let out = ws.run_with_env(&["plan", "-input=false"], &[("TF_LOG", "debug")]);
     out.assert_code(1);
     let text = out.user_output();
-    assert!(text.contains("Error: Reading oms_sync_task is not available in this build"), "{}", out.report());
-    assert!(text.contains("cannot read tasks yet"), "{}", out.report());
+    assert!(text.contains("Error: OMS provider is not fully configured"), "{}", out.report());
+    for needle in ["project_id", "HW_PROJECT_ID", "access_key", "HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_AUTH_TOKEN"] {
+        assert!(text.contains(needle), "{needle} not named:\n{}", out.report());
+    }
+    assert!(!text.contains("HW_REGION_NAME"), "region was set and must not be reported:\n{}", out.report());
     assert!(text.contains(r#"data "oms_sync_task" "task""#), "diagnostic should point at the block:\n{}", out.report());
     let lower = out.stderr.to_ascii_lowercase();
     for bad in ["panic", "plugin did not respond", "crash", "failed to exit gracefully", "forcefully"] {
