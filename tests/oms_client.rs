@@ -20,29 +20,8 @@ const SK: &str = "SK-integration-okapi-7c1d9e";
 const SECURITY_TOKEN: &str = "STS-integration-pangolin-5b8a2f";
 const TOKEN: &str = "IAMTOKEN-integration-tapir-3e6c0d";
 
-const SEED: &str = r#"{
-  "sync_task_id" : "d18befdd-eb82-41f3-8019-bbb593d74a3e",
-  "src_cloud_type" : "HuaweiCloud",
-  "src_region" : "cn-north-7",
-  "src_bucket" : "oms-sdk-test-src",
-  "create_time" : 1700639560751,
-  "last_start_time" : 1700639560751,
-  "dst_bucket" : "oms-sdk-test-dst",
-  "dst_region" : "cn-north-7",
-  "description" : "sync task test",
-  "status" : "SYNCHRONIZING",
-  "enable_metadata_migration" : false,
-  "enable_restore" : false,
-  "app_id" : null,
-  "monthly_acceptance_request" : 11,
-  "monthly_success_object" : 0,
-  "monthly_failure_object" : 11,
-  "monthly_skip_object" : 0,
-  "monthly_size" : 0,
-  "object_overwrite_mode" : "SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE",
-  "dst_storage_policy" : null,
-  "consistency_check" : "size_last_modified"
-}"#;
+/// The seed document's example response, shared with the local OMS server.
+const SEED: &str = terraform_provider_oms::oms_server::SEED_TASK_JSON;
 
 #[derive(Debug, Clone)]
 struct Received {
