@@ -13,6 +13,7 @@
 //!
 //! [`oms_server`] is a local OMS-compatible server for tests and the demo.
 
+pub mod crypto;
 pub mod framework;
 pub mod logging;
 pub mod oms;

@@ -15,7 +15,7 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use super::error::OmsError;
 
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    crate::crypto::provider()
 }
 
 /// Builds the client TLS configuration: OS roots (falling back to the

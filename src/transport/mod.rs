@@ -33,6 +33,8 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Serves the provider as a plugin launched by Terraform. Returns only on a
 /// setup error; a normal end is `Shutdown`, which exits the process.
 pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
+    // Before anything else: a Ctrl-C that lands while we start must not kill us.
+    ignore_interrupts();
     let protocol = handshake::negotiate(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref());
     let listener = Listener::bind().await.map_err(|e| e.to_string())?;
 
@@ -61,8 +63,6 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
             ("tls", if tls.is_some() { "true" } else { "false" }),
         ],
     );
-
-    ignore_interrupts();
 
     let socket_path = match &listener {
         Listener::Unix { path, .. } => Some(path.clone()),

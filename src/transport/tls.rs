@@ -5,8 +5,8 @@
 //! Terraform's client certificate is ECDSA P-521 with cA=true. A stock
 //! WebPKI client verifier rejects a CA certificate used as an end entity,
 //! and the *ring* backend cannot verify P-521 at all, so we pin the exact
-//! certificate bytes and verify the handshake signature with aws-lc-rs,
-//! which supports P-521. Any other certificate, or none, is refused.
+//! certificate bytes and verify the handshake signature with aws-lc-rs
+//! algorithms (see [`crate::crypto`]), which support P-521. Any other certificate, or none, is refused.
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, Error as TlsError, ServerConfig, SignatureScheme};
 
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    crate::crypto::provider()
 }
 
 /// The per-launch server identity.
