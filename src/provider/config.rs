@@ -215,7 +215,7 @@ pub fn configure(
     let endpoint = match (&override_url, &region) {
         (Some(url), _) => Endpoint::from_override(url),
         (None, Some(r)) => Endpoint::for_region(r, cloud.as_deref()),
-        (None, None) => unreachable_endpoint(),
+        (None, None) => return Ok(Configured::Incomplete { missing: vec!["region"], other: None }),
     };
     let endpoint = match endpoint {
         Ok(e) => e,
@@ -238,41 +238,23 @@ pub fn configure(
         Credentials::AkSk { .. } => "AK/SK",
     };
     let credential_source = match &credentials {
-        Credentials::Token { .. } => {
-            if config.get("token").is_null() {
-                "the HW_AUTH_TOKEN environment variable"
-            } else {
-                "the provider's `token` attribute"
-            }
+        Credentials::Token { .. } if config.get("token").is_null() => {
+            "the HW_AUTH_TOKEN environment variable".to_string()
         }
+        Credentials::Token { .. } => "the provider's `token` attribute".to_string(),
         Credentials::AkSk { security_token, .. } => {
             let base = if config.get("access_key").is_null() {
                 "AK/SK from the environment (HW_ACCESS_KEY/HW_SECRET_KEY or CLOUD_SDK_AK/CLOUD_SDK_SK)"
             } else {
                 "AK/SK from the provider's `access_key`/`secret_key`"
             };
-            if security_token.is_some() {
-                return Ok(build(
-                    config,
-                    env,
-                    endpoint,
-                    project_id,
-                    region,
-                    credentials,
-                    auth,
-                    format!("{base} with a security token"),
-                    terraform_version,
-                ));
+            match security_token {
+                Some(_) => format!("{base} with a security token"),
+                None => base.to_string(),
             }
-            base
         }
-    }
-    .to_string();
+    };
     Ok(build(config, env, endpoint, project_id, region, credentials, auth, credential_source, terraform_version))
-}
-
-fn unreachable_endpoint() -> Result<Endpoint, crate::oms::OmsError> {
-    Err(crate::oms::OmsError::config("no region and no endpoint override"))
 }
 
 #[allow(clippy::too_many_arguments)]
