@@ -212,7 +212,7 @@ fn seed_task_with_aksk_1_15_5() {
     plan.assert_success();
     assert_eq!(server.request_count(), 1, "plan reads the task once:\n{}", plan.report());
     assert!(plan.stdout.contains("data.oms_sync_task.task: Reading..."), "{}", plan.report());
-    assert!(plan.stdout.contains(&format!("data.oms_sync_task.task: Read complete after")), "{}", plan.report());
+    assert!(plan.stdout.contains("data.oms_sync_task.task: Read complete after"), "{}", plan.report());
     assert!(plan.stdout.contains(&format!("[id={SEED_TASK_ID}]")), "{}", plan.report());
     assert!(!plan.stdout.contains("read during apply"), "{}", plan.report());
     assert!(!plan.stdout.contains("known after apply"), "{}", plan.report());
@@ -392,7 +392,9 @@ fn query_time_explicit_and_default_1_15_5() {
     let server = OmsServer::demo();
     let ws = workspace(TF_1_15);
     let body = task_data("explicit", SEED_TASK_ID, "  query_time = 1700000000000\n")
-        + &task_data("default", TENCENT_TASK_ID, "");
+        + &task_data("default", TENCENT_TASK_ID, "")
+        + &task_data("zero", NULLS_TASK_ID, "  query_time = 0\n")
+        + &task_data("max", INT64_TASK_ID, "  query_time = 9223372036854775807\n");
     ws.main_tf(&config(&aksk_provider(&server, &[]), &body));
     apply(&ws);
 
@@ -415,6 +417,17 @@ fn query_time_explicit_and_default_1_15_5() {
         assert_recent(qt, "query_time the server saw");
     }
     assert_eq!(OmsServer::query_time_of(default_reqs.last().unwrap()), Some(default_qt));
+
+    // The range ends travel exactly.
+    for (name, id, want) in [("zero", NULLS_TASK_ID, "0"), ("max", INT64_TASK_ID, "9223372036854775807")] {
+        let (_, raw) = output_json(&ws, name);
+        assert_eq!(raw_number(&raw, "query_time"), want, "{name}: {raw}");
+        let sent: Vec<_> = requests.iter().filter(|r| r.raw_path.ends_with(id)).collect();
+        assert!(!sent.is_empty(), "{name}: no request");
+        for r in sent {
+            assert_eq!(r.raw_query.as_deref(), Some(&*format!("query_time={want}")), "{name}: {r:?}");
+        }
+    }
 }
 
 // ------------------------------------------------------ 5. read during apply
@@ -443,6 +456,12 @@ fn read_deferred_to_apply_1_15_5() {
     assert_eq!(server.request_count(), 1, "{:?}", server.requests());
     let (task, _) = output_json(&ws, "task");
     assert_task_object(&task, &seed_task(), "read during apply");
+
+    // Now that the id is in state, the next plan reads at plan time.
+    let plan = ws.run(&["plan", "-input=false"]);
+    plan.assert_success();
+    assert!(!plan.stdout.contains("read during apply"), "{}", plan.report());
+    assert_eq!(server.request_count(), 2, "{:?}", server.requests());
 }
 
 // ------------------------------------------------------ 6. for_each over 200
@@ -478,7 +497,6 @@ output "successes" {
     let out = apply(&ws);
     let elapsed = started.elapsed();
     println!("terraform {TF_1_15} apply of 200 oms_sync_task reads: {elapsed:.2?}");
-    eprintln!("terraform {TF_1_15} apply of 200 oms_sync_task reads: {elapsed:.2?}");
     assert_eq!(out.stdout.matches("Read complete after").count(), 200, "{}", out.report());
 
     let (statuses, _) = output_json(&ws, "statuses");
@@ -671,6 +689,10 @@ fn hostile_ids_stay_in_the_sync_tasks_path_1_15_5() {
         ("a#b", "a%23b"),
         ("%2F..%2F", "%252F..%252F"),
         ("a b", "a%20b"),
+        ("数据/..", "%E6%95%B0%E6%8D%AE%2F.."),
+        ("...", "..."),
+        ("%2E%2E", "%252E%252E"),
+        ("a\\b;c", "a%5Cb%3Bc"),
     ];
     let mut entries = String::new();
     for (i, (id, _)) in hostile.iter().enumerate() {
@@ -798,20 +820,23 @@ fn secrets_never_reach_output_or_logs_1_15_5() {
         &server,
         &[("region", hcl(REGION)), ("project_id", hcl(DEMO_PROJECT_ID)), ("token", hcl(token))],
     );
-    for (what, provider) in [("AK/SK+security token", aksk), ("token", tok)] {
+    let cases = [
+        ("AK/SK+security token", aksk, &["Authorization: (redacted)", "X-Security-Token: (redacted)"][..]),
+        ("token", tok, &["X-Auth-Token: (redacted)"][..]),
+    ];
+    for (what, provider, redacted) in cases {
         ws.main_tf(&config(&provider, &task_data("task", SEED_TASK_ID, "")));
         let before = server.request_count();
         let out = ws.run_with_env(&["apply", "-auto-approve", "-input=false"], &[("TF_LOG", "trace")]);
         out.assert_success();
+        check(&out, &format!("{what}: apply with TF_LOG=trace"));
         assert!(server.request_count() > before, "{what}: no read happened");
         assert!(out.stderr.contains("[TRACE]"), "{what}: TF_LOG=trace produced no trace logs");
         assert!(out.stderr.contains("provider.terraform-provider-oms"), "{what}: no provider logs");
-        assert!(
-            out.stderr.contains("Authorization: (redacted)") || out.stderr.contains("X-Auth-Token: (redacted)"),
-            "{what}: the request log line is missing:\n{}",
-            out.report()
-        );
-        check(&out, &format!("{what}: apply with TF_LOG=trace"));
+        // The request was logged, with its credential headers redacted.
+        for needle in redacted {
+            assert!(out.stderr.contains(needle), "{what}: no {needle:?} in the request log:\n{}", out.report());
+        }
 
         let plan = ws.run_with_env(&["plan", "-input=false"], &[("TF_LOG", "trace")]);
         plan.assert_success();
@@ -853,6 +878,24 @@ fn invalid_configurations_fail_without_requests_1_15_5() {
             good.clone(),
             task_data("task", SEED_TASK_ID, "  query_time = -1\n"),
             vec!["Error: Invalid query_time", "query_time is a time in milliseconds", "Got -1", "query_time = -1"],
+        ),
+        (
+            "query_time beyond int64",
+            good.clone(),
+            task_data("task", SEED_TASK_ID, "  query_time = 9223372036854775808\n"),
+            vec!["Error: Invalid query_time", "Got 9223372036854775808"],
+        ),
+        (
+            "fractional query_time",
+            good.clone(),
+            task_data("task", SEED_TASK_ID, "  query_time = 1.5\n"),
+            vec!["Error: Invalid query_time", "Got 1.5"],
+        ),
+        (
+            "zero timeout",
+            good.clone(),
+            task_data("task", SEED_TASK_ID, "  timeouts {\n    read = \"0s\"\n  }\n"),
+            vec!["Error: Invalid read timeout", "timeouts.read must be longer than zero"],
         ),
         (
             "bad timeout",
@@ -926,6 +969,8 @@ fn seed_and_not_found_on(version: &str) {
         assert_eq!(&task[key], want, "{version}: {key}");
     }
     assert_eq!(raw_number(&raw, "monthly_failure_object"), "11", "{version}");
+    // And the whole object, as on 1.15.5.
+    assert_task_object(&task, &seed, version);
     assert_eq!(task["enable_kms"], Value::Null, "{version}");
     assert_recent(task["query_time"].as_i64().expect("query_time"), &format!("{version}: query_time"));
     assert!(!server.requests().is_empty() && server.statuses().iter().all(|s| *s == 200), "{version}");
