@@ -263,8 +263,14 @@ fn diagnostic(e: &OmsError, ready: &ReadyClient, id: &str, timeout: &str) -> Dia
         OmsErrorKind::Unauthenticated => Diagnostic::error(
             "OMS rejected the credentials",
             format!(
-                "The request was authenticated with {} ({}) and OMS answered 401 Unauthorized. Check that the credentials are valid, not expired, and belong to this account; for AK/SK also check that the machine's clock is correct (signatures are valid for 15 minutes).{facts}",
-                ready.auth, ready.credential_source
+                "The request was authenticated with {} ({}) and OMS answered 401 Unauthorized. Check that the credentials are valid, not expired, and belong to this account{}.{facts}",
+                ready.auth,
+                ready.credential_source,
+                if ready.auth == "AK/SK" {
+                    "; also check that the machine's clock is correct (signatures are valid for 15 minutes)"
+                } else {
+                    ""
+                }
             ),
         ),
         OmsErrorKind::Forbidden => Diagnostic::error(

@@ -1,0 +1,80 @@
+//! The local OMS-compatible server for end-to-end tests, on a Tokio runtime
+//! of its own.
+//!
+//! Shared by test files: `#[path = "support/local_oms.rs"] mod local_oms;`.
+//!
+//! Terraform runs are blocking `std::process` calls on the test thread, so the
+//! server cannot live on that thread's runtime. [`OmsServer`] owns a
+//! multi-threaded runtime whose worker keeps serving while the test blocks;
+//! tests stay plain `#[test]` functions. Dropping it (also when a test
+//! panics) stops the listener and the runtime.
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::ops::Deref;
+use std::time::Duration;
+
+use terraform_provider_oms::oms_server::{
+    LocalOmsServer, RecordedRequest, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY,
+};
+
+pub struct OmsServer {
+    // Declared before the runtime: the server's Drop cancels its tasks, then
+    // the runtime shuts down.
+    server: Option<LocalOmsServer>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl OmsServer {
+    /// Starts a server with `config` on 127.0.0.1 (a free port).
+    pub fn start(config: ServerConfig) -> OmsServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("local-oms")
+            .enable_all()
+            .build()
+            .expect("building the local OMS server's runtime");
+        let server = runtime.block_on(LocalOmsServer::start(config)).expect("starting the local OMS server");
+        OmsServer { server: Some(server), runtime: Some(runtime) }
+    }
+
+    /// The sample tasks with the demo project and AK/SK.
+    pub fn demo() -> OmsServer {
+        OmsServer::start(demo_config())
+    }
+
+    fn server(&self) -> &LocalOmsServer {
+        self.server.as_ref().expect("the server is running")
+    }
+
+    /// Statuses of every request so far, in arrival order.
+    pub fn statuses(&self) -> Vec<u16> {
+        self.server().requests().iter().map(|r| r.status).collect()
+    }
+
+    /// The `query_time` of a recorded request, parsed.
+    pub fn query_time_of(request: &RecordedRequest) -> Option<i64> {
+        request.raw_query.as_deref()?.split('&').find_map(|kv| kv.strip_prefix("query_time="))?.parse().ok()
+    }
+}
+
+/// The sample tasks with the demo project and AK/SK, to adjust before starting.
+pub fn demo_config() -> ServerConfig {
+    ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY)
+}
+
+impl Deref for OmsServer {
+    type Target = LocalOmsServer;
+
+    fn deref(&self) -> &LocalOmsServer {
+        self.server()
+    }
+}
+
+impl Drop for OmsServer {
+    fn drop(&mut self) {
+        drop(self.server.take()); // cancels the accept loop and every connection
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(Duration::from_secs(2));
+        }
+    }
+}
