@@ -398,3 +398,57 @@ async fn debug_mode_prints_reattach_and_serves_plaintext_until_ctrl_c() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[tokio::test]
+async fn health_reports_plugin_serving() {
+    use tonic_health::pb::{health_check_response::ServingStatus, health_client::HealthClient, HealthCheckRequest};
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    let mut health = HealthClient::new(p.connect(Some(&id)).await.unwrap());
+    let r = health.check(HealthCheckRequest { service: "plugin".into() }).await.unwrap().into_inner();
+    assert_eq!(r.status, ServingStatus::Serving as i32);
+}
+
+#[tokio::test]
+async fn large_messages_up_to_256_mib_are_accepted() {
+    // tonic's default limit is 4 MiB; Terraform can send far larger configs.
+    use terraform_provider_oms::framework::value::Value;
+    use terraform_provider_oms::protocol::cty_msgpack;
+    use terraform_provider_oms::provider::sync_task_schema;
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    let mut client = tfplugin6::provider_client::ProviderClient::new(p.connect(Some(&id)).await.unwrap())
+        .max_encoding_message_size(64 << 20);
+    let block = sync_task_schema::schema().block;
+    let mut m: std::collections::BTreeMap<String, Value> =
+        block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+    m.insert("timeouts".into(), Value::Null);
+    m.insert("sync_task_id".into(), Value::string("x".repeat(8 << 20)));
+    let msgpack = cty_msgpack::encode(&Value::Object(m), &block.implied_type()).unwrap();
+    let r = client
+        .validate_data_resource_config(tfplugin6::validate_data_resource_config::Request {
+            type_name: "oms_sync_task".into(),
+            config: Some(tfplugin6::DynamicValue { msgpack, json: vec![] }),
+        })
+        .await
+        .expect("an 8 MiB request must be accepted")
+        .into_inner();
+    // The answer is a diagnostic about the id's length, not a transport error.
+    assert_eq!(r.diagnostics.len(), 1);
+    assert_eq!(r.diagnostics[0].summary, "Invalid sync_task_id");
+}
+
+#[tokio::test]
+async fn log_level_follows_tf_log_provider() {
+    let id = client_identity();
+    let quiet = launch(Some(&id), &[("TF_LOG_PROVIDER", "error")]);
+    let loud = launch(Some(&id), &[("TF_LOG_PROVIDER", "trace")]);
+    for p in [&quiet, &loud] {
+        tfplugin6::provider_client::ProviderClient::new(p.connect(Some(&id)).await.unwrap())
+            .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+            .await
+            .unwrap();
+    }
+    assert!(loud.wait_stderr("\"tf_rpc\":\"GetProviderSchema\"", Duration::from_secs(2)), "{}", loud.stderr_text());
+    assert!(!quiet.stderr_text().contains("GetProviderSchema"), "{}", quiet.stderr_text());
+}
