@@ -289,6 +289,37 @@ mod read {
     }
 
     #[tokio::test]
+    async fn unknown_provider_config_defers_the_read_only_when_allowed() {
+        let id = client_identity();
+        let p = launch(Some(&id), &[]);
+        let mut client = tfplugin6::provider_client::ProviderClient::new(p.connect(Some(&id)).await.unwrap());
+        let pblock = provider_schema::schema().block;
+        let config = object_for(&pblock, &[("region", Value::unknown()), ("project_id", Value::string("p"))]);
+        let r = client
+            .configure_provider(tfplugin6::configure_provider::Request {
+                terraform_version: "harness".into(),
+                config: Some(dynamic(&config, &pblock)),
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(r.diagnostics.is_empty(), "an unknown provider config is not an error: {:?}", r.diagnostics);
+
+        let mut allowed = read_request(SEED_TASK_ID);
+        allowed.client_capabilities =
+            Some(tfplugin6::ClientCapabilities { deferral_allowed: true, write_only_attributes_allowed: false });
+        let r = client.read_data_source(allowed).await.unwrap().into_inner();
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert!(r.state.is_none());
+        assert_eq!(r.deferred.unwrap().reason, tfplugin6::deferred::Reason::ProviderConfigUnknown as i32);
+
+        let r = client.read_data_source(read_request(SEED_TASK_ID)).await.unwrap().into_inner();
+        assert!(r.deferred.is_none(), "Terraform rejects a deferral it did not allow");
+        assert_eq!(r.diagnostics[0].summary, "OMS provider configuration is not known yet");
+    }
+
+    #[tokio::test]
     async fn stop_provider_cancels_a_stalled_read_within_a_second() {
         let server =
             LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))

@@ -26,6 +26,18 @@ pub struct ReadRequest {
     /// Cancelled when Terraform sends StopProvider (the user pressed Ctrl-C).
     /// Long operations must end promptly with a diagnostic when it fires.
     pub cancel: CancellationToken,
+    /// Terraform can postpone this read (its "deferred actions"): a read that
+    /// cannot happen yet may then answer [`ReadResponse::deferred`] instead
+    /// of failing. False for Terraform runs without deferral support.
+    pub deferral_allowed: bool,
+}
+
+/// Why a read was postponed; Terraform plans around it and retries later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeferredReason {
+    ProviderConfigUnknown,
+    ResourceConfigUnknown,
+    AbsentPrerequisite,
 }
 
 #[derive(Default)]
@@ -34,6 +46,8 @@ pub struct ReadResponse {
     /// `None` together with an error diagnostic.
     pub state: Option<Value>,
     pub diagnostics: Diagnostics,
+    /// Only when the request allowed deferral; then `state` is `None`.
+    pub deferred: Option<DeferredReason>,
 }
 
 #[async_trait]

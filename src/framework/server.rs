@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
-use super::data_source::{DataSource, ProviderData, ReadRequest};
+use super::data_source::{DataSource, DeferredReason, ProviderData, ReadRequest, ReadResponse};
 use super::diagnostics::{Diagnostic, Diagnostics};
 use super::provider::{ConfigureRequest, Provider};
 use super::schema::Schema;
@@ -101,25 +101,40 @@ impl ProviderServer {
         response.diagnostics
     }
 
-    pub async fn read_data_source(&self, type_name: &str, config: Value) -> (Option<Value>, Diagnostics) {
+    pub async fn read_data_source(&self, type_name: &str, config: Value, deferral_allowed: bool) -> ReadResponse {
         let Some(r) = self.data_sources.get(type_name) else {
-            return (None, Self::unknown_data_source(type_name).into());
+            return ReadResponse { diagnostics: Self::unknown_data_source(type_name).into(), ..Default::default() };
         };
         let provider_data = self.provider_data.read().ok().and_then(|g| g.clone());
         let cancel = self.stop.lock().map(|t| t.child_token()).unwrap_or_default();
-        let response = r.data_source.read(ReadRequest { config, provider_data, cancel }).await;
-        let mut diagnostics = response.diagnostics;
-        let state = match response.state {
-            Some(s) if !s.is_wholly_known() => {
-                diagnostics.error(
-                    "Provider produced an incomplete result",
-                    format!("The {type_name} read returned unknown values. This is a bug in the provider; please report it."),
-                );
-                None
-            }
-            other => other,
-        };
-        (state, diagnostics)
+        let mut response = r.data_source.read(ReadRequest { config, provider_data, cancel, deferral_allowed }).await;
+        if response.state.as_ref().is_some_and(|s| !s.is_wholly_known()) {
+            response.state = None;
+            response.diagnostics.error(
+                "Provider produced an incomplete result",
+                format!(
+                    "The {type_name} read returned unknown values. This is a bug in the provider; please report it."
+                ),
+            );
+        }
+        if response.deferred.is_some() && !deferral_allowed {
+            // Terraform rejects a deferral it did not allow; say why instead.
+            response.deferred = None;
+            response.diagnostics.error(
+                "Read cannot happen yet",
+                format!("The {type_name} read depends on values that are not known yet, and this Terraform run cannot defer it. Make the provider configuration known at plan time."),
+            );
+        }
+        response
+    }
+
+    pub fn deferred_reason_code(reason: DeferredReason) -> i32 {
+        // Values of tfplugin5/6 `Deferred.Reason` (identical in both).
+        match reason {
+            DeferredReason::ResourceConfigUnknown => 1,
+            DeferredReason::ProviderConfigUnknown => 2,
+            DeferredReason::AbsentPrerequisite => 3,
+        }
     }
 
     /// Cancels every read in flight. Terraform sends this when the user

@@ -133,11 +133,13 @@ impl pb::provider_server::Provider for ProviderV5 {
                 ..Default::default()
             }));
         };
-        let (state, mut diags) = match decode_dynamic(req.config.as_ref(), &ty) {
-            Ok(config) => self.server.read_data_source(&req.type_name, config).await,
-            Err(d) => (None, d),
+        let deferral_allowed = req.client_capabilities.as_ref().is_some_and(|c| c.deferral_allowed);
+        let outcome = match decode_dynamic(req.config.as_ref(), &ty) {
+            Ok(config) => self.server.read_data_source(&req.type_name, config, deferral_allowed).await,
+            Err(d) => crate::framework::data_source::ReadResponse { diagnostics: d, ..Default::default() },
         };
-        let state = match state.map(|s| encode_dynamic(&s, &ty)) {
+        let mut diags = outcome.diagnostics;
+        let state = match outcome.state.map(|s| encode_dynamic(&s, &ty)) {
             Some(Ok(v)) => Some(v),
             Some(Err(d)) => {
                 diags.extend(d);
@@ -145,12 +147,9 @@ impl pb::provider_server::Provider for ProviderV5 {
             }
             None => None,
         };
+        let deferred = outcome.deferred.map(|r| pb::Deferred { reason: ProviderServer::deferred_reason_code(r) });
         rpc_log("ReadDataSource", started);
-        Ok(Response::new(pb::read_data_source::Response {
-            state,
-            diagnostics: diagnostics(&diags),
-            ..Default::default()
-        }))
+        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diagnostics(&diags), deferred }))
     }
 
     async fn stop(&self, _: Request<pb::stop::Request>) -> Result<Response<pb::stop::Response>, Status> {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::config::{missing_settings_detail, Configured, ReadyClient};
 use super::sync_task_schema::{self, FieldKind, RESPONSE_FIELDS};
-use crate::framework::data_source::{DataSource, ReadRequest, ReadResponse};
+use crate::framework::data_source::{DataSource, DeferredReason, ReadRequest, ReadResponse};
 use crate::framework::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::framework::duration::parse_go_duration;
 use crate::framework::schema::Schema;
@@ -51,6 +51,10 @@ impl DataSource for SyncTaskDataSource {
                     _ => missing_settings_detail(missing),
                 };
                 response.diagnostics.error("OMS provider is not fully configured", detail);
+                return response;
+            }
+            Some(Configured::Unknown) if request.deferral_allowed => {
+                response.deferred = Some(DeferredReason::ProviderConfigUnknown);
                 return response;
             }
             Some(Configured::Unknown) => {
