@@ -8,7 +8,6 @@ use futures::Stream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::tfplugin6 as pb;
-use crate::framework::server::ProviderServer;
 use crate::logging;
 
 super::wire::wire_conversions!();
@@ -42,16 +41,7 @@ impl pb::provider_server::Provider for ProviderV6 {
         &self,
         _: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
-        let data_sources = self
-            .server
-            .data_source_schemas()
-            .map(|(name, _)| pb::get_metadata::DataSourceMetadata { type_name: name.to_string() })
-            .collect();
-        Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: Some(server_capabilities()),
-            data_sources,
-            ..Default::default()
-        }))
+        Ok(Response::new(metadata(&self.server)))
     }
 
     async fn get_provider_schema(
@@ -59,12 +49,7 @@ impl pb::provider_server::Provider for ProviderV6 {
         _: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         let started = Instant::now();
-        let response = pb::get_provider_schema::Response {
-            provider: Some(schema(self.server.provider_schema())),
-            data_source_schemas: data_source_schemas(&self.server),
-            server_capabilities: Some(server_capabilities()),
-            ..Default::default()
-        };
+        let response = provider_schema(&self.server);
         rpc_log("GetProviderSchema", started);
         Ok(Response::new(response))
     }
@@ -74,12 +59,9 @@ impl pb::provider_server::Provider for ProviderV6 {
         request: Request<pb::validate_provider_config::Request>,
     ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
         let started = Instant::now();
-        let diags = match decode_dynamic(request.get_ref().config.as_ref(), self.server.provider_config_type()) {
-            Ok(config) => self.server.validate_provider_config(&config),
-            Err(d) => d,
-        };
+        let diagnostics = validate_provider(&self.server, request.get_ref().config.as_ref());
         rpc_log("ValidateProviderConfig", started);
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diagnostics(&diags) }))
+        Ok(Response::new(pb::validate_provider_config::Response { diagnostics }))
     }
 
     async fn validate_data_resource_config(
@@ -88,15 +70,9 @@ impl pb::provider_server::Provider for ProviderV6 {
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
         let started = Instant::now();
         let req = request.get_ref();
-        let diags = match self.server.data_source_type(&req.type_name) {
-            None => ProviderServer::unknown_data_source(&req.type_name).into(),
-            Some(ty) => match decode_dynamic(req.config.as_ref(), ty) {
-                Ok(config) => self.server.validate_data_source_config(&req.type_name, &config),
-                Err(d) => d,
-            },
-        };
+        let diagnostics = validate_data_source(&self.server, &req.type_name, req.config.as_ref());
         rpc_log("ValidateDataResourceConfig", started);
-        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics: diagnostics(&diags) }))
+        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics }))
     }
 
     async fn configure_provider(
@@ -105,12 +81,9 @@ impl pb::provider_server::Provider for ProviderV6 {
     ) -> Result<Response<pb::configure_provider::Response>, Status> {
         let started = Instant::now();
         let req = request.into_inner();
-        let diags = match decode_dynamic(req.config.as_ref(), self.server.provider_config_type()) {
-            Ok(config) => self.server.configure(req.terraform_version, config).await,
-            Err(d) => d,
-        };
+        let diagnostics = configure(&self.server, req.terraform_version, req.config.as_ref()).await;
         rpc_log("ConfigureProvider", started);
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: diagnostics(&diags) }))
+        Ok(Response::new(pb::configure_provider::Response { diagnostics }))
     }
 
     async fn read_data_source(
@@ -118,31 +91,9 @@ impl pb::provider_server::Provider for ProviderV6 {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let started = Instant::now();
-        let req = request.into_inner();
-        let Some(ty) = self.server.data_source_type(&req.type_name).cloned() else {
-            let d: Diagnostics = ProviderServer::unknown_data_source(&req.type_name).into();
-            return Ok(Response::new(pb::read_data_source::Response {
-                diagnostics: diagnostics(&d),
-                ..Default::default()
-            }));
-        };
-        let deferral_allowed = req.client_capabilities.as_ref().is_some_and(|c| c.deferral_allowed);
-        let outcome = match decode_dynamic(req.config.as_ref(), &ty) {
-            Ok(config) => self.server.read_data_source(&req.type_name, config, deferral_allowed).await,
-            Err(d) => crate::framework::data_source::ReadResponse { diagnostics: d, ..Default::default() },
-        };
-        let mut diags = outcome.diagnostics;
-        let state = match outcome.state.map(|s| encode_dynamic(&s, &ty)) {
-            Some(Ok(v)) => Some(v),
-            Some(Err(d)) => {
-                diags.extend(d);
-                None
-            }
-            None => None,
-        };
-        let deferred = outcome.deferred.map(|r| pb::Deferred { reason: ProviderServer::deferred_reason_code(r) });
+        let response = read_data_source(&self.server, request.into_inner()).await;
         rpc_log("ReadDataSource", started);
-        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diagnostics(&diags), deferred }))
+        Ok(Response::new(response))
     }
 
     async fn stop_provider(

@@ -1,6 +1,7 @@
-//! Conversions shared by the v5 and v6 services. The two protocols use the
-//! same Rust field names for these messages (their field *numbers* differ,
-//! which prost handles), so one macro body serves both generated modules.
+//! Conversions and RPC handlers shared by the v5 and v6 services. The two
+//! protocols use the same Rust field names for these messages (their field
+//! *numbers* differ, which prost handles), so one macro body serves both
+//! generated modules; each version's service only adapts RPC names.
 //! Invoked inside a module that has `pb` in scope as the generated module.
 
 macro_rules! wire_conversions {
@@ -8,6 +9,7 @@ macro_rules! wire_conversions {
         use std::collections::HashMap;
 
         use crate::framework::diagnostics::{Diagnostic, Diagnostics, PathStep, Severity};
+        use crate::framework::server::ProviderServer;
         use crate::framework::schema::{Block, Nesting, Schema};
         use crate::framework::types::Type;
         use crate::framework::value::Value;
@@ -136,6 +138,93 @@ macro_rules! wire_conversions {
 
         pub(crate) fn data_source_schemas(server: &ProviderServer) -> HashMap<String, pb::Schema> {
             server.data_source_schemas().map(|(name, s)| (name.to_string(), schema(s))).collect()
+        }
+
+        /// GetMetadata (v5 and v6): what the provider offers, without schemas.
+        pub(crate) fn metadata(server: &ProviderServer) -> pb::get_metadata::Response {
+            pb::get_metadata::Response {
+                server_capabilities: Some(server_capabilities()),
+                data_sources: server
+                    .data_source_schemas()
+                    .map(|(name, _)| pb::get_metadata::DataSourceMetadata { type_name: name.to_string() })
+                    .collect(),
+                ..Default::default()
+            }
+        }
+
+        /// GetProviderSchema (v6) / GetSchema (v5).
+        pub(crate) fn provider_schema(server: &ProviderServer) -> pb::get_provider_schema::Response {
+            pb::get_provider_schema::Response {
+                provider: Some(schema(server.provider_schema())),
+                data_source_schemas: data_source_schemas(server),
+                server_capabilities: Some(server_capabilities()),
+                ..Default::default()
+            }
+        }
+
+        /// ValidateProviderConfig (v6) / PrepareProviderConfig (v5).
+        pub(crate) fn validate_provider(server: &ProviderServer, config: Option<&pb::DynamicValue>) -> Vec<pb::Diagnostic> {
+            let diags = match decode_dynamic(config, server.provider_config_type()) {
+                Ok(config) => server.validate_provider_config(&config),
+                Err(d) => d,
+            };
+            diagnostics(&diags)
+        }
+
+        /// ValidateDataResourceConfig (v6) / ValidateDataSourceConfig (v5).
+        pub(crate) fn validate_data_source(
+            server: &ProviderServer,
+            type_name: &str,
+            config: Option<&pb::DynamicValue>,
+        ) -> Vec<pb::Diagnostic> {
+            let diags = match server.data_source_type(type_name) {
+                None => ProviderServer::unknown_data_source(type_name).into(),
+                Some(ty) => match decode_dynamic(config, ty) {
+                    Ok(config) => server.validate_data_source_config(type_name, &config),
+                    Err(d) => d,
+                },
+            };
+            diagnostics(&diags)
+        }
+
+        /// ConfigureProvider (v6) / Configure (v5).
+        pub(crate) async fn configure(
+            server: &ProviderServer,
+            terraform_version: String,
+            config: Option<&pb::DynamicValue>,
+        ) -> Vec<pb::Diagnostic> {
+            let diags = match decode_dynamic(config, server.provider_config_type()) {
+                Ok(config) => server.configure(terraform_version, config).await,
+                Err(d) => d,
+            };
+            diagnostics(&diags)
+        }
+
+        /// ReadDataSource (both versions share the message).
+        pub(crate) async fn read_data_source(
+            server: &ProviderServer,
+            req: pb::read_data_source::Request,
+        ) -> pb::read_data_source::Response {
+            let Some(ty) = server.data_source_type(&req.type_name).cloned() else {
+                let d: Diagnostics = ProviderServer::unknown_data_source(&req.type_name).into();
+                return pb::read_data_source::Response { diagnostics: diagnostics(&d), ..Default::default() };
+            };
+            let deferral_allowed = req.client_capabilities.as_ref().is_some_and(|c| c.deferral_allowed);
+            let outcome = match decode_dynamic(req.config.as_ref(), &ty) {
+                Ok(config) => server.read_data_source(&req.type_name, config, deferral_allowed).await,
+                Err(d) => crate::framework::data_source::ReadResponse { diagnostics: d, ..Default::default() },
+            };
+            let mut diags = outcome.diagnostics;
+            let state = match outcome.state.map(|s| encode_dynamic(&s, &ty)) {
+                Some(Ok(v)) => Some(v),
+                Some(Err(d)) => {
+                    diags.extend(d);
+                    None
+                }
+                None => None,
+            };
+            let deferred = outcome.deferred.map(|r| pb::Deferred { reason: ProviderServer::deferred_reason_code(r) });
+            pb::read_data_source::Response { state, diagnostics: diagnostics(&diags), deferred }
         }
 
         /// For RPCs about features this provider does not have (managed
