@@ -75,21 +75,19 @@ async fn shutdown_exits_promptly_and_stdout_stays_clean() {
     assert!(stderr.contains("Received shutdown request"));
 }
 
-#[tokio::test]
-async fn client_without_certificate_is_refused() {
-    let id = client_identity();
-    let p = launch(Some(&id), &[]);
-    let result = async {
-        let channel = p.connect(None).await?;
-        let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
-        client
-            .get_provider_schema(tfplugin6::get_provider_schema::Request {})
-            .await
-            .map(|_| ())
-            .map_err(|e| Box::new(e) as Box<dyn std::error::Error>)
-    }
-    .await;
-    assert!(result.is_err(), "a client without a certificate must be refused");
+/// Connects as `client` and asks for the schema; any failure is an error.
+async fn schema_as(
+    p: &plugin::Plugin,
+    client: Option<&plugin::ClientIdentity>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let channel = p.connect(client).await?;
+    tfplugin6::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+        .await?;
+    Ok(())
+}
+
+fn assert_refused_by_client_auth(p: &plugin::Plugin) {
     assert!(
         p.wait_stderr("Refused a connection: TLS handshake failed", Duration::from_secs(2)),
         "the refusal must come from client authentication: {}",
@@ -98,32 +96,22 @@ async fn client_without_certificate_is_refused() {
 }
 
 #[tokio::test]
+async fn client_without_certificate_is_refused() {
+    let id = client_identity();
+    let p = launch(Some(&id), &[]);
+    assert!(schema_as(&p, None).await.is_err(), "a client without a certificate must be refused");
+    assert_refused_by_client_auth(&p);
+}
+
+#[tokio::test]
 async fn client_with_another_certificate_is_refused() {
     let pinned = client_identity();
     let other = client_identity();
     let p = launch(Some(&pinned), &[]);
-    let result = async {
-        let channel = p.connect(Some(&other)).await.map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
-        let mut client = tfplugin6::provider_client::ProviderClient::new(channel);
-        client
-            .get_provider_schema(tfplugin6::get_provider_schema::Request {})
-            .await
-            .map(|_| ())
-            .map_err(|e| Box::new(e) as Box<dyn std::error::Error>)
-    }
-    .await;
-    assert!(result.is_err(), "a different client certificate must be refused");
-    assert!(
-        p.wait_stderr("Refused a connection: TLS handshake failed", Duration::from_secs(2)),
-        "the refusal must come from client authentication: {}",
-        p.stderr_text()
-    );
+    assert!(schema_as(&p, Some(&other)).await.is_err(), "a different client certificate must be refused");
+    assert_refused_by_client_auth(&p);
     // The right one still works on the same process.
-    let channel = p.connect(Some(&pinned)).await.expect("connect");
-    tfplugin6::provider_client::ProviderClient::new(channel)
-        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
-        .await
-        .expect("pinned client works");
+    schema_as(&p, Some(&pinned)).await.expect("pinned client works");
 }
 
 #[test]

@@ -410,28 +410,38 @@ async fn stalled_server_hits_the_deadline() {
     assert_eq!(server.request_count(), 1);
 }
 
-#[tokio::test]
-async fn cancel_during_stalled_request_is_prompt() {
-    let server = start().await;
-    server.inject(Fault::Stall { duration: Duration::from_secs(30), times: 1 });
-    let c = client(&server);
+/// Reads the seed task, cancelling the token `after` the start; returns the
+/// result and how long the read took to return once cancelled.
+async fn read_cancelled_after(
+    server: &LocalOmsServer,
+    after: Duration,
+    deadline: Duration,
+) -> (Result<ShowSyncTaskOutcome, OmsError>, Duration) {
+    let c = client(server);
     let cancel = CancellationToken::new();
     let canceller = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(after).await;
             cancel.cancel();
             std::time::Instant::now()
         })
     };
-    let res = c.show_sync_task(SEED_TASK_ID, QUERY_TIME, deadline_in(Duration::from_secs(10)), &cancel).await;
+    let res = c.show_sync_task(SEED_TASK_ID, QUERY_TIME, deadline_in(deadline), &cancel).await;
     let returned = std::time::Instant::now();
     let cancelled_at = canceller.await.unwrap();
+    (res, returned.saturating_duration_since(cancelled_at))
+}
+
+#[tokio::test]
+async fn cancel_during_stalled_request_is_prompt() {
+    let server = start().await;
+    server.inject(Fault::Stall { duration: Duration::from_secs(30), times: 1 });
+    let (res, lag) = read_cancelled_after(&server, Duration::from_millis(200), Duration::from_secs(10)).await;
     let e = res.expect_err("cancel must abort");
     assert_no_secrets(&e);
     assert_eq!(e.kind(), OmsErrorKind::Cancelled, "{e}");
     assert_eq!(e.attempts(), 1);
-    let lag = returned.saturating_duration_since(cancelled_at);
     assert!(lag <= Duration::from_millis(100), "returned {lag:?} after cancel");
     assert_eq!(server.request_count(), 1);
 }
@@ -440,24 +450,11 @@ async fn cancel_during_stalled_request_is_prompt() {
 async fn cancel_during_retry_after_wait_is_prompt() {
     let server = start().await;
     server.inject(Fault::TooManyRequests { retry_after: Some("10".into()), times: 1 });
-    let c = client(&server);
-    let cancel = CancellationToken::new();
-    let canceller = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            cancel.cancel();
-            std::time::Instant::now()
-        })
-    };
-    let res = c.show_sync_task(SEED_TASK_ID, QUERY_TIME, deadline_in(Duration::from_secs(30)), &cancel).await;
-    let returned = std::time::Instant::now();
-    let cancelled_at = canceller.await.unwrap();
+    let (res, lag) = read_cancelled_after(&server, Duration::from_millis(300), Duration::from_secs(30)).await;
     let e = res.expect_err("cancel must abort the backoff");
     assert_no_secrets(&e);
     assert_eq!(e.kind(), OmsErrorKind::Cancelled, "{e}");
     assert_eq!(e.attempts(), 1);
-    let lag = returned.saturating_duration_since(cancelled_at);
     assert!(lag <= Duration::from_millis(100), "returned {lag:?} after cancel");
     // The 429 was answered and no second attempt was made.
     assert_eq!(server.request_count(), 1);
