@@ -248,17 +248,19 @@ impl OmsClient {
                 r = self.exchange(&url, &query, attempts) => r,
             };
             let elapsed_ms = started.elapsed().as_millis().to_string();
+            if let Ok(ex) = &result {
+                self.log(
+                    "oms response",
+                    &[
+                        ("status", ex.status.to_string()),
+                        ("attempt", attempts.to_string()),
+                        ("elapsed_ms", elapsed_ms.clone()),
+                        ("request_id", ex.request_id.clone().unwrap_or_default()),
+                    ],
+                );
+            }
             let (err, retry_after) = match result {
                 Ok(ex) if (200..300).contains(&ex.status) => {
-                    self.log(
-                        "oms response",
-                        &[
-                            ("status", ex.status.to_string()),
-                            ("attempt", attempts.to_string()),
-                            ("elapsed_ms", elapsed_ms),
-                            ("request_id", ex.request_id.clone().unwrap_or_default()),
-                        ],
-                    );
                     return match SyncTask::from_json(&ex.body) {
                         Ok(task) => Ok(ShowSyncTaskOutcome { task, request_id: ex.request_id, attempts }),
                         Err(cause) => {
@@ -270,15 +272,6 @@ impl OmsClient {
                     };
                 }
                 Ok(ex) => {
-                    self.log(
-                        "oms response",
-                        &[
-                            ("status", ex.status.to_string()),
-                            ("attempt", attempts.to_string()),
-                            ("elapsed_ms", elapsed_ms),
-                            ("request_id", ex.request_id.clone().unwrap_or_default()),
-                        ],
-                    );
                     let retry_after = ex.retry_after;
                     let retryable = retry::is_retryable_status(ex.status);
                     let err = self.status_error(ex).with_attempts(attempts);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
-use super::cty_msgpack::CodecError;
+use super::cty_msgpack::{child, err as fail, CodecError};
 use crate::framework::types::{Type, MAX_TYPE_DEPTH};
 use crate::framework::value::{Number, Value};
 
@@ -14,18 +14,6 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let j: J = serde_json::from_slice(bytes)
         .map_err(|e| CodecError { message: format!("invalid JSON: {e}"), path: String::new() })?;
     convert(&j, ty, "", 0)
-}
-
-fn fail(path: &str, message: impl Into<String>) -> CodecError {
-    CodecError { message: message.into(), path: path.to_string() }
-}
-
-fn child(path: &str, step: &str) -> String {
-    if path.is_empty() {
-        step.to_string()
-    } else {
-        format!("{path}.{step}")
-    }
 }
 
 fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError> {

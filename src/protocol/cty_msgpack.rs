@@ -36,11 +36,11 @@ impl fmt::Display for CodecError {
 
 impl std::error::Error for CodecError {}
 
-fn err(path: &str, message: impl Into<String>) -> CodecError {
+pub(crate) fn err(path: &str, message: impl Into<String>) -> CodecError {
     CodecError { message: message.into(), path: path.to_string() }
 }
 
-fn child(path: &str, step: &str) -> String {
+pub(crate) fn child(path: &str, step: &str) -> String {
     if path.is_empty() {
         step.to_string()
     } else {
