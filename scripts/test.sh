@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
 
 echo "== terraform CLIs"
-scripts/install-terraform.sh >/dev/null
+eval "$(scripts/install-terraform.sh --print-env)"
+
+echo "== terraform fmt -check examples"
+TF_CLI_CONFIG_FILE=/dev/null "$OMS_TERRAFORM_1_15_5" fmt -check -recursive -diff examples
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

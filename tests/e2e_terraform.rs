@@ -412,3 +412,44 @@ fn hanging_command_is_killed_and_fails() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "the kill did not end the run");
     std::panic::resume_unwind(result.expect_err("a hanging command must fail"));
 }
+
+/// `--debug` as the README describes it: Terraform attaches to a provider we
+/// started ourselves through TF_REATTACH_PROVIDERS, and leaves it running.
+#[test]
+fn debug_mode_reattach_1_15_5() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let tf = Terraform::get(TF_1_15);
+    let mut ws = Workspace::with_install(&tf, Install::DevOverrides);
+    ws.main_tf(&validate_config());
+    ws.prepare();
+
+    let mut provider = Command::new(env!("CARGO_BIN_EXE_terraform-provider-oms"))
+        .arg("--debug")
+        .env("TF_LOG_PROVIDER", "debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the provider in debug mode");
+    let mut stdout = BufReader::new(provider.stdout.take().unwrap());
+    let reattach = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "no TF_REATTACH_PROVIDERS line");
+        if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            break rest.trim_end_matches('\'').to_string();
+        }
+    };
+    let out = ws.run_with_env(&["validate"], &[("TF_REATTACH_PROVIDERS", &reattach)]);
+    let still_running = provider.try_wait().unwrap().is_none();
+    let _ = provider.kill();
+    let _ = provider.wait();
+    let mut logs = String::new();
+    provider.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    out.assert_success();
+    assert!(still_running, "Terraform must leave a reattached provider running");
+    assert!(
+        logs.contains("\"tf_rpc\":\"ValidateDataResourceConfig\""),
+        "Terraform did not use the debug process:\n{logs}"
+    );
+}
