@@ -9,6 +9,8 @@
 //! - [`provider`]: the OMS provider and its data sources;
 //! - [`framework`]: schema, values (null/unknown), diagnostics, traits;
 //! - [`oms`]: the OMS API client (endpoint, signing, retries, model);
+//! - [`crypto`]: the TLS crypto provider shared by the plugin server and the
+//!   OMS client;
 //! - [`logging`]: hclog JSON lines on stderr.
 //!
 //! [`oms_server`] is a local OMS-compatible server for tests and the demo.
