@@ -26,11 +26,14 @@ OPTIONS:
     --tasks-file PATH      JSON array of task bodies (default: built-in sample tasks)
     --url-file PATH        write the base URL to PATH once listening
     --no-require-host      accept signatures that do not sign the Host header
+    --tls                  serve HTTPS with a certificate from a CA minted at start
+    --ca-file PATH         with --tls: write that CA certificate (PEM) to PATH, for
+                           clients to trust (e.g. the provider's cacert_file)
     -h, --help             show this help
 
 Without options the demo credentials are used (DEMO_PROJECT_ID, DEMO_ACCESS_KEY and
 DEMO_SECRET_KEY in terraform_provider_oms::oms_server). Prints one line
-`listening on http://HOST:PORT` to stdout, logs method, path and status of each request
+`listening on http://HOST:PORT` (https with --tls) to stdout, logs method, path and status of each request
 to stderr, and exits cleanly on SIGINT or SIGTERM.
 ";
 
@@ -40,6 +43,7 @@ struct Options {
     tasks_file: Option<PathBuf>,
     url_file: Option<PathBuf>,
     require_host: bool,
+    ca_file: Option<PathBuf>,
 }
 
 fn env_non_empty(name: &str) -> Option<String> {
@@ -61,6 +65,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<ParseOutcome, St
     let mut tasks_file = None;
     let mut url_file = None;
     let mut require_host = true;
+    let mut tls = false;
+    let mut ca_file = None;
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -89,13 +95,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<ParseOutcome, St
             "--tasks-file" => tasks_file = Some(PathBuf::from(value("--tasks-file")?)),
             "--url-file" => url_file = Some(PathBuf::from(value("--url-file")?)),
             "--no-require-host" => require_host = false,
+            "--tls" => tls = true,
+            "--ca-file" => ca_file = Some(PathBuf::from(value("--ca-file")?)),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
+    }
+    // Without --tls there is no CA, and silently skipping the file would leave a client
+    // trusting whatever stale CA sits at that path.
+    if ca_file.is_some() && !tls {
+        return Err("--ca-file needs --tls".to_string());
     }
     let mut config = ServerConfig::with_sample_tasks(project_id, access_key, secret_key);
     config.auth_token = auth_token;
     config.security_token = security_token;
-    Ok(ParseOutcome::Run(Box::new(Options { listen, config, tasks_file, url_file, require_host })))
+    config.tls = tls;
+    Ok(ParseOutcome::Run(Box::new(Options { listen, config, tasks_file, url_file, require_host, ca_file })))
 }
 
 fn load_tasks(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
@@ -113,11 +127,11 @@ fn load_tasks(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
     Ok(tasks)
 }
 
-/// Written via a temporary file and rename so a polling script never reads half a URL.
-fn write_url_file(path: &PathBuf, url: &str) -> std::io::Result<()> {
+/// Written via a temporary file and rename so a polling script never reads half a file.
+fn write_atomically(path: &PathBuf, contents: &str) -> std::io::Result<()> {
     let mut tmp = path.clone().into_os_string();
     tmp.push(".tmp");
-    std::fs::write(&tmp, format!("{url}\n"))?;
+    std::fs::write(&tmp, contents)?;
     std::fs::rename(&tmp, path)
 }
 
@@ -156,7 +170,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Options { listen, mut config, tasks_file, url_file, require_host } = *options;
+    let Options { listen, mut config, tasks_file, url_file, require_host, ca_file } = *options;
     config.tasks = match &tasks_file {
         Some(path) => match load_tasks(path) {
             Ok(tasks) => tasks,
@@ -178,8 +192,16 @@ async fn main() -> ExitCode {
     server.set_require_signed_host(require_host);
     server.set_request_logging(true);
     let url = server.url();
+    // Before the URL file: a script that waits for the URL may use the CA right away.
+    if let (Some(path), Some(pem)) = (&ca_file, server.ca_pem()) {
+        if let Err(e) = write_atomically(path, &pem) {
+            eprintln!("oms-local-server: cannot write {}: {e}", path.display());
+            server.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    }
     if let Some(path) = &url_file {
-        if let Err(e) = write_url_file(path, &url) {
+        if let Err(e) = write_atomically(path, &format!("{url}\n")) {
             eprintln!("oms-local-server: cannot write {}: {e}", path.display());
             server.shutdown().await;
             return ExitCode::FAILURE;
@@ -212,6 +234,14 @@ mod tests {
         assert_eq!(o.config.project_id, "p");
         assert_eq!(o.config.access_key, "ak");
         assert!(!o.require_host);
+        assert!(!o.config.tls && o.ca_file.is_none());
+        let Ok(ParseOutcome::Run(o)) = parse(&["--tls", "--ca-file=/tmp/ca.pem"]) else {
+            panic!("expected options");
+        };
+        assert!(o.config.tls);
+        assert_eq!(o.ca_file, Some(PathBuf::from("/tmp/ca.pem")));
+        assert!(parse(&["--ca-file", "/tmp/ca.pem"]).is_err(), "--ca-file without --tls");
+        assert!(parse(&["--tls", "--ca-file"]).is_err());
         assert!(matches!(parse(&["--help"]), Ok(ParseOutcome::Help)));
         assert!(parse(&["--listen"]).is_err());
         assert!(parse(&["--listen", "nope"]).is_err());

@@ -22,11 +22,12 @@ pub mod routing;
 pub mod samples;
 mod service;
 pub mod signing;
+mod tls;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 pub use faults::Fault;
@@ -70,6 +72,10 @@ pub struct ServerConfig {
     /// Raw task bodies, keyed by their `"sync_task_id"` string; others are ignored.
     pub tasks: Vec<serde_json::Value>,
     pub clock_skew_limit: Duration,
+    /// Serve HTTPS with a certificate from a CA minted at start (see
+    /// [`LocalOmsServer::ca_pem`]), so clients' CA-bundle and `insecure` handling meet a
+    /// real handshake.
+    pub tls: bool,
 }
 
 impl ServerConfig {
@@ -86,6 +92,7 @@ impl ServerConfig {
             auth_token: None,
             tasks: sample_tasks(),
             clock_skew_limit: Duration::from_secs(15 * 60),
+            tls: false,
         }
     }
 }
@@ -101,6 +108,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("auth_token", &self.auth_token.as_ref().map(|_| "<redacted>"))
             .field("tasks", &self.tasks.len())
             .field("clock_skew_limit", &self.clock_skew_limit)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -159,6 +167,8 @@ pub(crate) struct Shared {
     requests: Mutex<Vec<RecordedRequest>>,
     require_signed_host: AtomicBool,
     log_requests: AtomicBool,
+    tls: Option<TlsAcceptor>,
+    tls_handshake_failures: AtomicUsize,
     cancel: CancellationToken,
 }
 
@@ -186,6 +196,13 @@ impl Shared {
         lock(&self.faults).next_fault()
     }
 
+    fn handshake_failed(&self, reason: &str) {
+        self.tls_handshake_failures.fetch_add(1, Ordering::SeqCst);
+        if self.log_requests.load(Ordering::Relaxed) {
+            eprintln!("TLS handshake failed: {}", reason.escape_debug());
+        }
+    }
+
     fn require_signed_host(&self) -> bool {
         self.require_signed_host.load(Ordering::Relaxed)
     }
@@ -211,6 +228,7 @@ impl Shared {
 pub struct LocalOmsServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    ca_pem: Option<String>,
     accept_task: Option<JoinHandle<()>>,
 }
 
@@ -223,6 +241,8 @@ impl LocalOmsServer {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let tasks = config.tasks.clone();
+        let server_tls = if config.tls { Some(tls::generate()?) } else { None };
+        let ca_pem = server_tls.as_ref().map(|t| t.ca_pem.clone());
         let shared = Arc::new(Shared {
             config,
             tasks: RwLock::new(HashMap::new()),
@@ -230,17 +250,33 @@ impl LocalOmsServer {
             requests: Mutex::new(Vec::new()),
             require_signed_host: AtomicBool::new(true),
             log_requests: AtomicBool::new(false),
+            tls: server_tls.map(|t| TlsAcceptor::from(t.config)),
+            tls_handshake_failures: AtomicUsize::new(0),
             cancel: CancellationToken::new(),
         });
         for task in &tasks {
             shared.insert_task(task);
         }
         let accept_task = tokio::spawn(accept_loop(listener, shared.clone()));
-        Ok(LocalOmsServer { addr, shared, accept_task: Some(accept_task) })
+        Ok(LocalOmsServer { addr, shared, ca_pem, accept_task: Some(accept_task) })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The CA certificate (PEM) a client must trust to reach a TLS server; `None` for
+    /// plain HTTP. Fresh per start, so only this server's clients can ever trust it.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
+    }
+
+    /// Connections whose TLS handshake did not complete (e.g. the client rejected our
+    /// certificate). Lets a test tell "refused our certificate" from "never connected",
+    /// since neither leaves a recorded request.
+    pub fn tls_handshake_failures(&self) -> usize {
+        self.shared.tls_handshake_failures.load(Ordering::SeqCst)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -391,6 +427,31 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
     let abort = Arc::new(AtomicBool::new(false));
     let stream = AbortableStream { inner: stream, abort: abort.clone() };
+    let Some(acceptor) = shared.tls.clone() else {
+        return serve_http(stream, shared, abort).await;
+    };
+    // Bounded like header reads: a client that connects and never says hello must not
+    // pin a connection task.
+    let handshake = tokio::select! {
+        r = tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)) => r,
+        _ = shared.cancel.cancelled() => return,
+    };
+    match handshake {
+        Ok(Ok(tls_stream)) => serve_http(tls_stream, shared, abort).await,
+        // A client that distrusts our certificate just goes away; count it, never panic.
+        Ok(Err(e)) => shared.handshake_failed(&e.to_string()),
+        Err(_) => shared.handshake_failed("timed out"),
+    }
+}
+
+/// Serves HTTP/1.1 on a plain or TLS stream. A [`Fault::ResetConnection`] sets `abort`,
+/// and the [`AbortableStream`] at the bottom of either stack then closes the TCP socket
+/// with linger 0: under TLS the client gets an RST without a `close_notify`, which is
+/// what a crashed gateway looks like too.
+async fn serve_http<S>(stream: S, shared: Arc<Shared>, abort: Arc<AtomicBool>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let reset = Arc::new(Notify::new());
     let service = {
         let shared = shared.clone();
