@@ -937,6 +937,84 @@ fn invalid_configurations_fail_without_requests_1_15_5() {
     }
 }
 
+// -------------------------------------------------------------------- 12. TLS
+
+/// A 1.15.5 workspace reading the seed task from `server` (HTTPS). The server's CA is
+/// always written to `ca.pem` in the configuration directory, so a test without
+/// `cacert_file` fails for want of trust, not for want of the file.
+fn tls_workspace(server: &OmsServer, cacert_file: bool, extra: &[(&str, String)]) -> Workspace {
+    assert!(server.url().starts_with("https://127.0.0.1:"), "{}", server.url());
+    let ws = workspace(TF_1_15);
+    ws.write("ca.pem", &server.ca_pem().expect("a TLS server has a CA"));
+    let mut attrs = extra.to_vec();
+    if cacert_file {
+        attrs.push(("cacert_file", hcl(&ws.dir().join("ca.pem").to_string_lossy())));
+    }
+    ws.main_tf(&config(&aksk_provider(server, &attrs), &task_data("task", SEED_TASK_ID, "")));
+    ws
+}
+
+/// Apply succeeds over HTTPS, the whole object is the seed task, and no handshake failed.
+#[track_caller]
+fn tls_read_succeeds(ws: &Workspace, server: &OmsServer, what: &str) {
+    read_seed_and_check(ws, server, what);
+    let (task, _) = output_json(ws, "task");
+    assert_eq!(task["status"], "SYNCHRONIZING", "{what}");
+    assert_eq!(server.tls_handshake_failures(), 0, "{what}");
+}
+
+#[test]
+fn tls_cacert_file_trusts_the_servers_ca_1_15_5() {
+    let server = OmsServer::demo_tls();
+    let ws = tls_workspace(&server, true, &[]);
+    tls_read_succeeds(&ws, &server, "cacert_file");
+}
+
+#[test]
+fn tls_untrusted_certificate_is_refused_1_15_5() {
+    let server = OmsServer::demo_tls();
+    // The CA sits in the workspace but nothing points at it.
+    let ws = tls_workspace(&server, false, &[]);
+    let (text, out) = expect_failure(&ws, &["plan", "-input=false"]);
+    assert_contains_all(
+        &text,
+        &[
+            "Error: Could not reach the OMS endpoint",
+            "invalid peer certificate: UnknownIssuer",
+            &format!("Endpoint: {}", server.url()),
+            "TLS settings (cacert_file, insecure)",
+            "with data.oms_sync_task.task",
+        ],
+        &out,
+    );
+    assert_eq!(server.request_count(), 0, "no request may complete without trust:\n{}", out.report());
+    // Exactly one connection, refused at the handshake: a certificate failure is not retried.
+    assert_eq!(server.wait_for_handshake_failures(1), 1, "{}", out.report());
+}
+
+#[test]
+fn tls_insecure_skips_verification_1_15_5() {
+    let server = OmsServer::demo_tls();
+    let ws = tls_workspace(&server, false, &[("insecure", "true".into())]);
+    tls_read_succeeds(&ws, &server, "insecure = true");
+}
+
+#[test]
+fn tls_hw_insecure_environment_1_15_5() {
+    let server = OmsServer::demo_tls();
+    let mut ws = tls_workspace(&server, false, &[]);
+    ws.set_env("HW_INSECURE", "true");
+    tls_read_succeeds(&ws, &server, "HW_INSECURE=true");
+
+    // An explicit `insecure = false` wins over the environment, so verification is back.
+    let before = server.request_count();
+    ws.main_tf(&config(&aksk_provider(&server, &[("insecure", "false".into())]), &task_data("task", SEED_TASK_ID, "")));
+    let (text, out) = expect_failure(&ws, &["plan", "-input=false"]);
+    assert_contains_all(&text, &["Error: Could not reach the OMS endpoint", "UnknownIssuer"], &out);
+    assert_eq!(server.request_count(), before, "{}", out.report());
+    assert_eq!(server.wait_for_handshake_failures(1), 1, "{}", out.report());
+}
+
 // ---------------------------------------------------- older Terraform versions
 
 /// The seed task (a few fields, including the monthly counters) and a

@@ -42,6 +42,21 @@ impl OmsServer {
         OmsServer::start(demo_config())
     }
 
+    /// Like [`demo`](Self::demo) over HTTPS, with a CA minted for this server only.
+    pub fn demo_tls() -> OmsServer {
+        OmsServer::start(ServerConfig { tls: true, ..demo_config() })
+    }
+
+    /// Waits (briefly) until the server has counted `want` failed TLS handshakes: it
+    /// counts one only after reading the client's alert, which may trail the client's exit.
+    pub fn wait_for_handshake_failures(&self, want: usize) -> usize {
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        while self.server().tls_handshake_failures() < want && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.server().tls_handshake_failures()
+    }
+
     fn server(&self) -> &LocalOmsServer {
         self.server.as_ref().expect("the server is running")
     }
