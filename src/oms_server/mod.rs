@@ -4,7 +4,9 @@
 //! It reproduces the gateway behaviours a client has to get right — strict
 //! SDK-HMAC-SHA256 verification recomputed from the bytes received, the ±15 min
 //! `X-Sdk-Date` window, gateway vs. OMS error bodies, `X-Request-Id` — and can inject
-//! the transport failures a client must survive (see [`Fault`]).
+//! the transport failures a client must survive (see [`Fault`]). With
+//! [`ServerConfig::tls`] it speaks HTTPS, so a client's trust settings are tested against
+//! a real handshake; the faults behave the same over TLS.
 //!
 //! Error choices (the real service's exact codes for these cases are not documented):
 //! * unknown route or non-GET → 404 `APIGW.0101`;
