@@ -217,6 +217,22 @@ mod read {
         tfplugin6::DynamicValue { msgpack: cty_msgpack::encode(v, &block.implied_type()).unwrap(), json: vec![] }
     }
 
+    /// Sends ConfigureProvider with `config` (an object of the provider schema).
+    async fn configure(
+        client: &mut tfplugin6::provider_client::ProviderClient<tonic::transport::Channel>,
+        config: &Value,
+    ) -> tfplugin6::configure_provider::Response {
+        client
+            .configure_provider(tfplugin6::configure_provider::Request {
+                terraform_version: "harness".into(),
+                config: Some(dynamic(config, &provider_schema::schema().block)),
+                client_capabilities: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     async fn configured_client(
         server: &LocalOmsServer,
         p: &plugin::Plugin,
@@ -235,15 +251,7 @@ mod read {
                 ("endpoints", Value::Map([("oms".to_string(), Value::string(server.url()))].into())),
             ],
         );
-        let r = client
-            .configure_provider(tfplugin6::configure_provider::Request {
-                terraform_version: "harness".into(),
-                config: Some(dynamic(&config, &pblock)),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = configure(&mut client, &config).await;
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
         client
     }
@@ -283,15 +291,7 @@ mod read {
         let mut client = tfplugin6::provider_client::ProviderClient::new(p.connect(Some(&id)).await.unwrap());
         let pblock = provider_schema::schema().block;
         let config = object_for(&pblock, &[("region", Value::unknown()), ("project_id", Value::string("p"))]);
-        let r = client
-            .configure_provider(tfplugin6::configure_provider::Request {
-                terraform_version: "harness".into(),
-                config: Some(dynamic(&config, &pblock)),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let r = configure(&mut client, &config).await;
         assert!(r.diagnostics.is_empty(), "an unknown provider config is not an error: {:?}", r.diagnostics);
 
         let mut allowed = read_request(SEED_TASK_ID);

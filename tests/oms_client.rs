@@ -467,12 +467,7 @@ async fn stall_is_ended_by_deadline() {
 async fn stall_is_ended_by_cancel() {
     let server = TestServer::start(|_, _| Action::Stall).await;
     let c = client(&server);
-    let cancel = CancellationToken::new();
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        trigger.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(150));
     let start = Instant::now();
     let err = c.show_sync_task("t1", 1, in_secs(30), &cancel).await.unwrap_err();
     let elapsed = start.elapsed();
@@ -487,12 +482,7 @@ async fn cancel_interrupts_backoff_wait() {
         TestServer::start(|_, _| with_header(json(503, r#"{"error_code":"E","error_msg":"m"}"#), "Retry-After", "20"))
             .await;
     let c = client(&server);
-    let cancel = CancellationToken::new();
-    let trigger = cancel.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        trigger.cancel();
-    });
+    let cancel = cancelled_after(Duration::from_millis(150));
     let start = Instant::now();
     let err = c.show_sync_task("t1", 1, in_secs(60), &cancel).await.unwrap_err();
     assert_eq!(err.kind(), OmsErrorKind::Cancelled);
@@ -818,4 +808,15 @@ fn client_is_send_sync_clone() {
     assert_traits::<OmsClient>();
     fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
     assert_error::<OmsError>();
+}
+
+/// A token that cancels itself after `delay`, as a user pressing Ctrl-C.
+fn cancelled_after(delay: Duration) -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        trigger.cancel();
+    });
+    cancel
 }

@@ -26,13 +26,13 @@ pub struct ServerIdentity {
     pub key_der: PrivateKeyDer<'static>,
 }
 
-/// A certificate Go's verifier accepts as its own root: SAN `localhost`
-/// (Go ignores the CN), a positive serial, a validity window around now,
-/// serverAuth in the EKU, and ECDSA P-256.
-pub fn generate_server_identity() -> Result<ServerIdentity, String> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
-    let key =
-        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| format!("generating the TLS key: {e}"))?;
+/// The certificate shape go-plugin uses on both ends of AutoMTLS, and that
+/// Go's verifier accepts as its own root: SAN `localhost` (Go ignores the
+/// CN), cA=true with certSign, both TLS EKUs, a validity window around now,
+/// and a positive random serial. Public so tests can mint Terraform-like
+/// client certificates with the same shape.
+pub fn go_plugin_certificate_params() -> Result<rcgen::CertificateParams, String> {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose};
     let mut params =
         CertificateParams::new(vec!["localhost".to_string()]).map_err(|e| format!("certificate parameters: {e}"))?;
     params.distinguished_name.push(DnType::CommonName, "localhost");
@@ -53,7 +53,16 @@ pub fn generate_server_identity() -> Result<ServerIdentity, String> {
     serial[0] &= 0x7f; // positive
     serial[0] |= 0x01; // and no leading zero byte
     params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
-    let cert = params.self_signed(&key).map_err(|e| format!("signing the certificate: {e}"))?;
+    Ok(params)
+}
+
+/// A fresh server identity per launch, with an ECDSA P-256 key (fast to
+/// make, and verifiable by every Go version Terraform ships with).
+pub fn generate_server_identity() -> Result<ServerIdentity, String> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| format!("generating the TLS key: {e}"))?;
+    let cert =
+        go_plugin_certificate_params()?.self_signed(&key).map_err(|e| format!("signing the certificate: {e}"))?;
     Ok(ServerIdentity {
         cert_der: cert.der().clone(),
         key_der: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
