@@ -9,7 +9,7 @@ cd "$root"
 export CHECKPOINT_DISABLE=1
 
 echo "==> building the provider and the local OMS server"
-cargo build --quiet --bins
+cargo build --quiet --workspace --bins
 
 echo "==> installing Terraform 1.15.5"
 eval "$(scripts/install-terraform.sh --versions 1.15.5 --print-env)"

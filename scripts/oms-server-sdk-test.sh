@@ -6,5 +6,5 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 py="$(bash scripts/py-venv.sh | tail -n 1)"
-cargo build --quiet --bin oms-local-server
+cargo build --quiet -p oms-local-server --bin oms-local-server
 OMS_LOCAL_SERVER_BIN="$root/target/debug/oms-local-server" "$py" tests/oms_server_sdk.py

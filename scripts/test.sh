@@ -17,11 +17,11 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== cargo clippy"
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo test"
-cargo build --quiet --bins
-cargo test --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/oms-cargo-test.log"
+cargo build --quiet --workspace --bins
+cargo test --workspace --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/oms-cargo-test.log"
 
 echo "== official Python SDK against the local OMS server"
 bash scripts/oms-server-sdk-test.sh

@@ -13,13 +13,13 @@
 //!   OMS client;
 //! - [`logging`]: hclog JSON lines on stderr.
 //!
-//! [`oms_server`] is a local OMS-compatible server for tests and the demo.
+//! The local OMS-compatible server used by the tests and the demo is the separate
+//! workspace crate `oms-local-server`, so none of it ships in this library or binary.
 
 pub mod crypto;
 pub mod framework;
 pub mod logging;
 pub mod oms;
-pub mod oms_server;
 pub mod protocol;
 pub mod provider;
 pub mod transport;

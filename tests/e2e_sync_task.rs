@@ -1,23 +1,20 @@
 //! End-to-end reads of `oms_sync_task`: real Terraform CLIs (1.15.5 and 1.0.3
 //! with dev_overrides, 0.13.4 through a filesystem mirror), the plugin binary
 //! built by Cargo, and the local OMS-compatible server running in the test
-//! process (see `support/local_oms.rs`). Every assertion compares what
+//! process (see `common/local_oms.rs`). Every assertion compares what
 //! Terraform reports with what the server stored or saw.
 
-#[path = "support/local_oms.rs"]
-mod local_oms;
-#[path = "support/terraform.rs"]
-mod terraform;
+mod common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use local_oms::{demo_config, OmsServer};
-use serde_json::{json, Value};
-use terraform::{Output, Terraform, Workspace, PROVIDER_ADDRESS};
-use terraform_provider_oms::oms_server::{
+use common::local_oms::{demo_config, OmsServer};
+use common::terraform::{Output, Terraform, Workspace, PROVIDER_ADDRESS};
+use oms_local_server::{
     sample_tasks, seed_task, Fault, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY, INT64_TASK_ID,
     NULLS_TASK_ID, SEED_TASK_ID, TENCENT_TASK_ID, UNICODE_TASK_ID,
 };
+use serde_json::{json, Value};
 use terraform_provider_oms::provider::sync_task_schema;
 
 const TF_1_15: &str = "1.15.5";

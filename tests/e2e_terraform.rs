@@ -2,10 +2,9 @@
 //! plugin binary built by Cargo. Terraform is installed on demand by
 //! `scripts/install-terraform.sh`; these tests fail (never skip) without it.
 
-#[path = "support/terraform.rs"]
-mod terraform;
+mod common;
 
-use terraform::{
+use common::terraform::{
     hclog_lines, split_prefixed_output, BlockJson, Install, Output, Terraform, Workspace, PROVIDER_ADDRESS,
 };
 use terraform_provider_oms::framework::schema::Block;
@@ -424,7 +423,7 @@ fn debug_mode_reattach_1_15_5() {
     ws.main_tf(&validate_config());
     ws.prepare();
 
-    let mut provider = Command::new(env!("CARGO_BIN_EXE_terraform-provider-oms"))
+    let mut provider = Command::new(common::PROVIDER_BINARY)
         .arg("--debug")
         .env("TF_LOG_PROVIDER", "debug")
         .stdin(Stdio::null())

@@ -1,12 +1,11 @@
 //! gRPC harness: the built binary launched as Terraform launches it, driven
 //! over the same mutual TLS with a P-521 cA client certificate.
 
-#[path = "common/plugin.rs"]
-mod plugin;
+mod common;
 
 use std::time::Duration;
 
-use plugin::{client_identity, launch};
+use common::plugin::{self, client_identity, launch};
 use terraform_provider_oms::protocol::plugin::grpc_controller_client::GrpcControllerClient;
 use terraform_provider_oms::protocol::plugin::Empty;
 use terraform_provider_oms::protocol::{tfplugin5, tfplugin6};
@@ -194,11 +193,11 @@ async fn unsupported_rpcs_answer_with_error_diagnostics() {
 
 mod read {
     use super::*;
-    use std::collections::BTreeMap;
-    use terraform_provider_oms::framework::value::Value;
-    use terraform_provider_oms::oms_server::{
+    use oms_local_server::{
         Fault, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY, SEED_TASK_ID,
     };
+    use std::collections::BTreeMap;
+    use terraform_provider_oms::framework::value::Value;
     use terraform_provider_oms::protocol::cty_msgpack;
     use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
 

@@ -1,16 +1,17 @@
-//! Socket-level tests of `OmsClient` against a purpose-built HTTP/1.1
-//! server on 127.0.0.1 that can misbehave on demand (errors, stalls, resets,
-//! oversized or garbage bodies). Every request the server receives is
-//! recorded so tests can assert exact request counts, paths and signatures.
+//! Socket-level tests of `OmsClient` against the scripted fake server of
+//! `common::fake_oms` on 127.0.0.1, which answers exactly what each test
+//! writes (errors, stalls, resets, oversized or garbage bodies). Every request
+//! it receives is recorded so tests can assert exact request counts, paths and
+//! signatures. The client over HTTPS is tested against the local OMS server in
+//! `oms_server_tls.rs`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use terraform_provider_oms::oms::signer;
+use common::fake_oms::{json, with_header, Action, FakeOms};
 use terraform_provider_oms::oms::{ClientConfig, Credentials, Endpoint, OmsClient, OmsError, OmsErrorKind, OmsLogger};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -21,211 +22,13 @@ const SECURITY_TOKEN: &str = "STS-integration-pangolin-5b8a2f";
 const TOKEN: &str = "IAMTOKEN-integration-tapir-3e6c0d";
 
 /// The seed document's example response, shared with the local OMS server.
-const SEED: &str = terraform_provider_oms::oms_server::SEED_TASK_JSON;
-
-#[derive(Debug, Clone)]
-struct Received {
-    method: String,
-    /// Request target exactly as received (percent-encoded path + query).
-    target: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Received {
-    fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or("")
-    }
-    fn query_pairs(&self) -> Vec<(String, String)> {
-        match self.target.split_once('?') {
-            Some((_, q)) => {
-                url::form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-            }
-            None => Vec::new(),
-        }
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    /// Recomputes the signature the way a gateway would, from the request
-    /// as received.
-    fn signature_verifies(&self, secret_key: &str) -> bool {
-        let Some(auth) = self.header("authorization") else {
-            return false;
-        };
-        let Some(parsed) = signer::parse_authorization(auth) else {
-            return false;
-        };
-        let Some(date) = self.header("x-sdk-date") else {
-            return false;
-        };
-        let cr = signer::canonical_request(
-            &self.method,
-            self.path(),
-            &self.query_pairs(),
-            &self.headers,
-            &parsed.signed_headers,
-            b"",
-        );
-        let sts = signer::string_to_sign(date, &cr);
-        parsed.access_key == AK && signer::signature(secret_key, &sts) == parsed.signature
-    }
-}
-
-enum Action {
-    Respond {
-        status: u16,
-        headers: Vec<(&'static str, String)>,
-        body: Vec<u8>,
-    },
-    /// Body without Content-Length, delimited by closing the connection.
-    RespondUntilClose {
-        status: u16,
-        body: Vec<u8>,
-    },
-    Stall,
-    Reset,
-}
-
-fn json(status: u16, body: &str) -> Action {
-    Action::Respond {
-        status,
-        headers: vec![("Content-Type", "application/json".into())],
-        body: body.as_bytes().to_vec(),
-    }
-}
-
-fn with_header(a: Action, name: &'static str, value: &str) -> Action {
-    match a {
-        Action::Respond { status, mut headers, body } => {
-            headers.push((name, value.to_string()));
-            Action::Respond { status, headers, body }
-        }
-        other => other,
-    }
-}
-
-type Handler = Arc<dyn Fn(usize, &Received) -> Action + Send + Sync>;
-
-struct TestServer {
-    endpoint: String,
-    count: Arc<AtomicUsize>,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl TestServer {
-    async fn start(handler: impl Fn(usize, &Received) -> Action + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let count = Arc::new(AtomicUsize::new(0));
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let handler: Handler = Arc::new(handler);
-        let (c, r) = (count.clone(), received.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                tokio::spawn(serve_conn(stream, handler.clone(), c.clone(), r.clone()));
-            }
-        });
-        Self { endpoint: format!("http://{addr}"), count, received }
-    }
-    fn count(&self) -> usize {
-        self.count.load(Ordering::SeqCst)
-    }
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Received> {
-    loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..pos]).into_owned();
-            buf.drain(..pos + 4);
-            let mut lines = head.split("\r\n");
-            let mut first = lines.next()?.split(' ');
-            let method = first.next()?.to_string();
-            let target = first.next()?.to_string();
-            let headers = lines
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .collect();
-            return Some(Received { method, target, headers });
-        }
-        let mut chunk = [0u8; 4096];
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
-}
-
-async fn serve_conn(
-    mut stream: TcpStream,
-    handler: Handler,
-    count: Arc<AtomicUsize>,
-    received: Arc<Mutex<Vec<Received>>>,
-) {
-    let mut buf = Vec::new();
-    while let Some(req) = read_head(&mut stream, &mut buf).await {
-        let n = count.fetch_add(1, Ordering::SeqCst);
-        received.lock().unwrap().push(req.clone());
-        match handler(n, &req) {
-            Action::Respond { status, headers, body } => {
-                let mut head = format!("HTTP/1.1 {status} {}\r\nContent-Length: {}\r\n", reason(status), body.len());
-                for (k, v) in headers {
-                    head.push_str(&format!("{k}: {v}\r\n"));
-                }
-                head.push_str("\r\n");
-                if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(&body).await.is_err() {
-                    return;
-                }
-            }
-            Action::RespondUntilClose { status, body } => {
-                let head = format!(
-                    "HTTP/1.1 {status} {}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n",
-                    reason(status)
-                );
-                let _ = stream.write_all(head.as_bytes()).await;
-                for chunk in body.chunks(16 * 1024) {
-                    if stream.write_all(chunk).await.is_err() {
-                        return;
-                    }
-                }
-                return;
-            }
-            Action::Stall => {
-                std::future::pending::<()>().await;
-            }
-            Action::Reset => {
-                let _ = stream.set_zero_linger();
-                drop(stream);
-                return;
-            }
-        }
-    }
-}
+const SEED: &str = oms_local_server::SEED_TASK_JSON;
 
 fn aksk() -> Credentials {
     Credentials::AkSk { access_key: AK.into(), secret_key: SK.into(), security_token: None }
 }
 
-fn config(server: &TestServer, creds: Credentials) -> ClientConfig {
+fn config(server: &FakeOms, creds: Credentials) -> ClientConfig {
     let mut cfg = ClientConfig::new(Endpoint::from_override(&server.endpoint).unwrap(), PROJECT, creds);
     cfg.retry_base = Duration::from_millis(10);
     cfg.retry_cap = Duration::from_millis(50);
@@ -233,7 +36,7 @@ fn config(server: &TestServer, creds: Credentials) -> ClientConfig {
     cfg
 }
 
-fn client(server: &TestServer) -> OmsClient {
+fn client(server: &FakeOms) -> OmsClient {
     OmsClient::new(config(server, aksk())).unwrap()
 }
 
@@ -250,7 +53,7 @@ fn assert_no_secrets(err: &OmsError, client: &OmsClient) {
 
 #[tokio::test]
 async fn success_first_try_and_signature_verifies() {
-    let server = TestServer::start(|_, _| with_header(json(200, SEED), "X-Request-Id", "rid-ok")).await;
+    let server = FakeOms::start(|_, _| with_header(json(200, SEED), "X-Request-Id", "rid-ok")).await;
     let c = client(&server);
     let out = c
         .show_sync_task(
@@ -279,13 +82,13 @@ async fn success_first_try_and_signature_verifies() {
     assert_eq!(r.header("host"), Some(server.endpoint.trim_start_matches("http://")));
     assert!(r.header("x-auth-token").is_none());
     assert!(r.header("x-security-token").is_none());
-    assert!(r.signature_verifies(SK), "signature does not verify: {r:?}");
-    assert!(!r.signature_verifies("wrong-secret"));
+    assert!(r.signature_verifies(AK, SK), "signature does not verify: {r:?}");
+    assert!(!r.signature_verifies(AK, "wrong-secret"));
 }
 
 #[tokio::test]
 async fn security_token_is_sent_and_signed() {
-    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let server = FakeOms::start(|_, _| json(200, SEED)).await;
     let c = OmsClient::new(config(
         &server,
         Credentials::AkSk { access_key: AK.into(), secret_key: SK.into(), security_token: Some(SECURITY_TOKEN.into()) },
@@ -298,12 +101,12 @@ async fn security_token_is_sent_and_signed() {
         .header("authorization")
         .unwrap()
         .contains("SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date;x-security-token"));
-    assert!(r.signature_verifies(SK));
+    assert!(r.signature_verifies(AK, SK));
 }
 
 #[tokio::test]
 async fn token_auth_sends_x_auth_token_only() {
-    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let server = FakeOms::start(|_, _| json(200, SEED)).await;
     let c = OmsClient::new(config(&server, Credentials::Token { token: TOKEN.into() })).unwrap();
     c.show_sync_task("t1", 5, in_secs(10), &CancellationToken::new()).await.unwrap();
     let r = &server.received()[0];
@@ -314,7 +117,7 @@ async fn token_auth_sends_x_auth_token_only() {
 
 #[tokio::test]
 async fn retries_503_then_succeeds() {
-    let server = TestServer::start(|n, _| {
+    let server = FakeOms::start(|n, _| {
         if n < 3 {
             json(503, r#"{"error_code":"OMS.0500","error_msg":"busy"}"#)
         } else {
@@ -327,12 +130,12 @@ async fn retries_503_then_succeeds() {
     assert_eq!(out.attempts, 4);
     assert_eq!(server.count(), 4);
     // Every retry is freshly signed and still verifies.
-    assert!(server.received().iter().all(|r| r.signature_verifies(SK)));
+    assert!(server.received().iter().all(|r| r.signature_verifies(AK, SK)));
 }
 
 #[tokio::test]
 async fn gives_up_after_max_retries() {
-    let server = TestServer::start(|_, _| {
+    let server = FakeOms::start(|_, _| {
         with_header(json(502, r#"{"error_code":"APIGW.0201","error_msg":"bad gateway"}"#), "X-Request-Id", "rid-502")
     })
     .await;
@@ -351,7 +154,7 @@ async fn gives_up_after_max_retries() {
 
 #[tokio::test]
 async fn throttled_429_honours_retry_after() {
-    let server = TestServer::start(|n, _| {
+    let server = FakeOms::start(|n, _| {
         if n == 0 {
             with_header(json(429, r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#), "Retry-After", "1")
         } else {
@@ -371,7 +174,7 @@ async fn throttled_429_honours_retry_after() {
 
 #[tokio::test]
 async fn retry_after_beyond_deadline_returns_last_error_without_waiting() {
-    let server = TestServer::start(|_, _| {
+    let server = FakeOms::start(|_, _| {
         with_header(json(429, r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#), "Retry-After", "30")
     })
     .await;
@@ -404,7 +207,7 @@ async fn client_errors_are_typed_and_not_retried() {
     for (status, kind, code, msg) in cases {
         let body = serde_json::json!({"error_code": code, "error_msg": msg}).to_string();
         let server =
-            TestServer::start(move |_, _| with_header(json(status, &body), "X-Request-Id", &format!("rid-{status}")))
+            FakeOms::start(move |_, _| with_header(json(status, &body), "X-Request-Id", &format!("rid-{status}")))
                 .await;
         let c = client(&server);
         let err = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap_err();
@@ -423,7 +226,7 @@ async fn client_errors_are_typed_and_not_retried() {
 
 #[tokio::test]
 async fn request_id_falls_back_to_body_and_nested_errors_parse() {
-    let server = TestServer::start(|_, _| {
+    let server = FakeOms::start(|_, _| {
         json(401, r#"{"error":{"code":"IAM.0001","message":"token expired"},"request_id":"body-rid"}"#)
     })
     .await;
@@ -438,7 +241,7 @@ async fn request_id_falls_back_to_body_and_nested_errors_parse() {
 #[tokio::test]
 async fn echoed_secrets_are_scrubbed_from_errors() {
     let body = format!(r#"{{"error_code":"X","error_msg":"bad key {SK} token {SECURITY_TOKEN}"}}"#);
-    let server = TestServer::start(move |_, _| json(400, &body)).await;
+    let server = FakeOms::start(move |_, _| json(400, &body)).await;
     let c = OmsClient::new(config(
         &server,
         Credentials::AkSk { access_key: AK.into(), secret_key: SK.into(), security_token: Some(SECURITY_TOKEN.into()) },
@@ -451,7 +254,7 @@ async fn echoed_secrets_are_scrubbed_from_errors() {
 
 #[tokio::test]
 async fn stall_is_ended_by_deadline() {
-    let server = TestServer::start(|_, _| Action::Stall).await;
+    let server = FakeOms::start(|_, _| Action::Stall).await;
     let c = client(&server);
     let start = Instant::now();
     let deadline = start + Duration::from_millis(300);
@@ -465,7 +268,7 @@ async fn stall_is_ended_by_deadline() {
 
 #[tokio::test]
 async fn stall_is_ended_by_cancel() {
-    let server = TestServer::start(|_, _| Action::Stall).await;
+    let server = FakeOms::start(|_, _| Action::Stall).await;
     let c = client(&server);
     let cancel = cancelled_after(Duration::from_millis(150));
     let start = Instant::now();
@@ -479,7 +282,7 @@ async fn stall_is_ended_by_cancel() {
 #[tokio::test]
 async fn cancel_interrupts_backoff_wait() {
     let server =
-        TestServer::start(|_, _| with_header(json(503, r#"{"error_code":"E","error_msg":"m"}"#), "Retry-After", "20"))
+        FakeOms::start(|_, _| with_header(json(503, r#"{"error_code":"E","error_msg":"m"}"#), "Retry-After", "20"))
             .await;
     let c = client(&server);
     let cancel = cancelled_after(Duration::from_millis(150));
@@ -493,7 +296,7 @@ async fn cancel_interrupts_backoff_wait() {
 
 #[tokio::test]
 async fn already_cancelled_or_expired_sends_nothing() {
-    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let server = FakeOms::start(|_, _| json(200, SEED)).await;
     let c = client(&server);
     let cancel = CancellationToken::new();
     cancel.cancel();
@@ -507,7 +310,7 @@ async fn already_cancelled_or_expired_sends_nothing() {
 
 #[tokio::test]
 async fn garbage_body_is_undecodable_with_excerpt() {
-    let server = TestServer::start(|_, _| {
+    let server = FakeOms::start(|_, _| {
         with_header(
             Action::Respond {
                 status: 200,
@@ -532,7 +335,7 @@ async fn garbage_body_is_undecodable_with_excerpt() {
 
 #[tokio::test]
 async fn wrongly_typed_field_is_undecodable_naming_field() {
-    let server = TestServer::start(|_, _| json(200, r#"{"monthly_size": 1.5}"#)).await;
+    let server = FakeOms::start(|_, _| json(200, r#"{"monthly_size": 1.5}"#)).await;
     let c = client(&server);
     let err = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap_err();
     assert_eq!(err.kind(), OmsErrorKind::Undecodable);
@@ -542,7 +345,7 @@ async fn wrongly_typed_field_is_undecodable_naming_field() {
 #[tokio::test]
 async fn oversized_body_with_content_length_is_rejected() {
     let server =
-        TestServer::start(|_, _| Action::Respond { status: 200, headers: vec![], body: vec![b' '; 2 * 1024 * 1024] })
+        FakeOms::start(|_, _| Action::Respond { status: 200, headers: vec![], body: vec![b' '; 2 * 1024 * 1024] })
             .await;
     let c = client(&server);
     let err = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap_err();
@@ -554,7 +357,7 @@ async fn oversized_body_with_content_length_is_rejected() {
 #[tokio::test]
 async fn oversized_streamed_body_is_rejected() {
     let server =
-        TestServer::start(|_, _| Action::RespondUntilClose { status: 200, body: vec![b' '; 2 * 1024 * 1024] }).await;
+        FakeOms::start(|_, _| Action::RespondUntilClose { status: 200, body: vec![b' '; 2 * 1024 * 1024] }).await;
     let c = client(&server);
     let err = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap_err();
     assert_eq!(err.kind(), OmsErrorKind::BodyTooLarge);
@@ -563,8 +366,7 @@ async fn oversized_streamed_body_is_rejected() {
 
 #[tokio::test]
 async fn streamed_body_under_cap_is_accepted() {
-    let server =
-        TestServer::start(|_, _| Action::RespondUntilClose { status: 200, body: SEED.as_bytes().to_vec() }).await;
+    let server = FakeOms::start(|_, _| Action::RespondUntilClose { status: 200, body: SEED.as_bytes().to_vec() }).await;
     let c = client(&server);
     let out = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap();
     assert_eq!(out.task.src_bucket.as_deref(), Some("oms-sdk-test-src"));
@@ -572,7 +374,7 @@ async fn streamed_body_under_cap_is_accepted() {
 
 #[tokio::test]
 async fn connection_resets_are_retried() {
-    let server = TestServer::start(|n, _| if n < 2 { Action::Reset } else { json(200, SEED) }).await;
+    let server = FakeOms::start(|n, _| if n < 2 { Action::Reset } else { json(200, SEED) }).await;
     let c = client(&server);
     let out = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap();
     assert_eq!(out.attempts, 3);
@@ -581,7 +383,7 @@ async fn connection_resets_are_retried() {
 
 #[tokio::test]
 async fn persistent_resets_end_as_transport_error() {
-    let server = TestServer::start(|_, _| Action::Reset).await;
+    let server = FakeOms::start(|_, _| Action::Reset).await;
     let mut cfg = config(&server, aksk());
     cfg.max_retries = 3;
     let c = OmsClient::new(cfg).unwrap();
@@ -613,7 +415,7 @@ async fn connection_refused_is_transport_error() {
 
 #[tokio::test]
 async fn hostile_ids_arrive_as_one_segment() {
-    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let server = FakeOms::start(|_, _| json(200, SEED)).await;
     let c = client(&server);
     let ids = ["../x", "a/b", "a?b", "a#b", "%2F", "a b", "ü", "...", "a/../../b", "?query_time=1", "é/\\\0"];
     for id in ids {
@@ -629,7 +431,7 @@ async fn hostile_ids_arrive_as_one_segment() {
         let decoded = percent_encoding::percent_decode_str(seg).decode_utf8().unwrap();
         assert_eq!(decoded, *id, "{id:?} -> {path}");
         assert_eq!(r.query_pairs(), vec![("query_time".to_string(), "7".to_string())]);
-        assert!(r.signature_verifies(SK), "{id:?}: signature");
+        assert!(r.signature_verifies(AK, SK), "{id:?}: signature");
     }
     for bad in ["", ".", ".."] {
         let err = c.show_sync_task(bad, 7, in_secs(10), &CancellationToken::new()).await.unwrap_err();
@@ -641,7 +443,7 @@ async fn hostile_ids_arrive_as_one_segment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_reads_share_one_client() {
-    let server = TestServer::start(|_, r| {
+    let server = FakeOms::start(|_, r| {
         let id = r.path().rsplit('/').next().unwrap_or("").to_string();
         json(200, &format!(r#"{{"sync_task_id":"{id}","monthly_size":9223372036854775807}}"#))
     })
@@ -679,7 +481,7 @@ impl OmsLogger for CaptureLogger {
 
 #[tokio::test]
 async fn logger_gets_redacted_lines() {
-    let server = TestServer::start(|n, _| if n == 0 { json(503, "{}") } else { json(200, SEED) }).await;
+    let server = FakeOms::start(|n, _| if n == 0 { json(503, "{}") } else { json(200, SEED) }).await;
     let logger = Arc::new(CaptureLogger::default());
     let mut cfg = config(
         &server,
@@ -700,106 +502,6 @@ async fn logger_gets_redacted_lines() {
         assert!(!all.contains(secret), "{all}");
     }
     assert!(!all.contains("Signature="), "{all}");
-}
-
-// ---- TLS ------------------------------------------------------------------
-
-/// A one-response-per-connection HTTPS server with a fresh self-signed
-/// certificate for 127.0.0.1. Returns the endpoint, the PEM of the
-/// certificate, and the request counter.
-async fn start_tls_server() -> (String, String, Arc<AtomicUsize>) {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
-    let pem = ck.cert.pem();
-    let certs = vec![CertificateDer::from(ck.cert.der().to_vec())];
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut server_cfg = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    // The toy server below only speaks HTTP/1.1.
-    server_cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_cfg));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let acceptor = acceptor.clone();
-            let c = c.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                c.fetch_add(1, Ordering::SeqCst);
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{SEED}",
-                    SEED.len()
-                );
-                let _ = tls.write_all(resp.as_bytes()).await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (format!("https://{addr}"), pem, count)
-}
-
-fn tls_config(endpoint: &str) -> ClientConfig {
-    let mut cfg = ClientConfig::new(Endpoint::from_override(endpoint).unwrap(), PROJECT, aksk());
-    cfg.retry_base = Duration::from_millis(10);
-    cfg.retry_cap = Duration::from_millis(50);
-    cfg
-}
-
-#[tokio::test]
-async fn tls_with_extra_ca_bundle() {
-    let (endpoint, pem, count) = start_tls_server().await;
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut file, pem.as_bytes()).unwrap();
-    let mut cfg = tls_config(&endpoint);
-    cfg.ca_bundle_file = Some(file.path().to_path_buf());
-    let c = OmsClient::new(cfg).unwrap();
-    let out = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap();
-    assert_eq!(out.task.status.as_deref(), Some("SYNCHRONIZING"));
-    assert_eq!(count.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test]
-async fn tls_insecure_accepts_unknown_certificate() {
-    let (endpoint, _pem, _count) = start_tls_server().await;
-    let mut cfg = tls_config(&endpoint);
-    cfg.insecure = true;
-    let c = OmsClient::new(cfg).unwrap();
-    c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap();
-}
-
-#[tokio::test]
-async fn tls_untrusted_certificate_fails_without_retry() {
-    let (endpoint, _pem, count) = start_tls_server().await;
-    let c = OmsClient::new(tls_config(&endpoint)).unwrap();
-    let err = c.show_sync_task("t1", 1, in_secs(10), &CancellationToken::new()).await.unwrap_err();
-    assert_eq!(err.kind(), OmsErrorKind::Transport);
-    assert_eq!(err.attempts(), 1, "{err}");
-    assert_eq!(count.load(Ordering::SeqCst), 0);
-    let detail = err.detail().unwrap_or("").to_lowercase();
-    assert!(detail.contains("certificate"), "{err}");
-    assert_no_secrets(&err, &c);
 }
 
 #[test]

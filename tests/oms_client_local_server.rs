@@ -1,19 +1,19 @@
 //! The real OMS client (`src/oms/`) against the real local OMS-compatible
-//! server (`src/oms_server/`), both in-process on 127.0.0.1. Each test proves
+//! server (the `oms-local-server` crate), both in-process on 127.0.0.1. Each test proves
 //! one behaviour the two modules must agree on: signing, auth modes, error
 //! mapping, retry rules (with exact request counts), deadlines, cancellation,
 //! size/decoding limits, hostile ids, concurrency and secret hygiene.
 
 use std::time::{Duration, SystemTime};
 
+use oms_local_server::{
+    sample_tasks, Fault, LocalOmsServer, RecordedRequest, ServerConfig, INT64_TASK_ID, NULLS_TASK_ID, SEED_TASK_ID,
+    SEED_TASK_JSON, TENCENT_TASK_ID, UNICODE_TASK_ID,
+};
 use serde_json::Value;
 use terraform_provider_oms::oms::{
     ClientConfig, Credentials, Endpoint, OmsClient, OmsError, OmsErrorKind, ShowSyncTaskOutcome, SyncTask,
     MAX_BODY_BYTES,
-};
-use terraform_provider_oms::oms_server::{
-    sample_tasks, Fault, LocalOmsServer, RecordedRequest, ServerConfig, INT64_TASK_ID, NULLS_TASK_ID, SEED_TASK_ID,
-    SEED_TASK_JSON, TENCENT_TASK_ID, UNICODE_TASK_ID,
 };
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;

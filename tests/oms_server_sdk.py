@@ -5,7 +5,7 @@ Proves the local server's signature verification agrees with the SDK's signer, a
 its error bodies parse into the SDK's exception fields. Plain script (no pytest needed):
 
     bash scripts/py-venv.sh                 # once; creates .cache/venv with the SDK
-    cargo build --bin oms-local-server
+    cargo build -p oms-local-server --bin oms-local-server
     .cache/venv/bin/python tests/oms_server_sdk.py
 
 OMS_LOCAL_SERVER_BIN overrides the server binary path. Prints "N passed, N failed".
@@ -44,7 +44,7 @@ def server_binary():
         return explicit
     path = os.path.join(ROOT, "target", "debug", "oms-local-server")
     if not os.path.exists(path):
-        subprocess.run(["cargo", "build", "--bin", "oms-local-server"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "-p", "oms-local-server", "--bin", "oms-local-server"], cwd=ROOT, check=True)
     return path
 
 

@@ -2,11 +2,14 @@
 //! (`ca_bundle_file`, `insecure`) meet a real handshake with a CA minted per server
 //! start, and the faults a client must survive still behave under TLS.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::local_oms::{ca_file, handshake_failures_reaching};
+use oms_local_server::{Fault, LocalOmsServer, ServerConfig, SEED_TASK_ID};
 use terraform_provider_oms::oms::{ClientConfig, Credentials, Endpoint, OmsClient, OmsError, OmsErrorKind};
-use terraform_provider_oms::oms_server::{Fault, LocalOmsServer, ServerConfig, SEED_TASK_ID};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -19,14 +22,6 @@ const QUERY_TIME: i64 = 1_700_639_560_751;
 async fn start_tls() -> LocalOmsServer {
     let config = ServerConfig { tls: true, ..ServerConfig::with_sample_tasks(PROJECT, AK, SK) };
     LocalOmsServer::start(config).await.expect("local OMS server starts with TLS")
-}
-
-/// The server's CA written to a temporary file, as `cacert_file` would name it.
-fn ca_file(server: &LocalOmsServer) -> tempfile::NamedTempFile {
-    let pem = server.ca_pem().expect("a TLS server has a CA");
-    let mut file = tempfile::NamedTempFile::new().expect("temporary file");
-    std::io::Write::write_all(&mut file, pem.as_bytes()).expect("writing the CA");
-    file
 }
 
 fn client(server: &LocalOmsServer, ca: Option<PathBuf>, insecure: bool) -> OmsClient {
@@ -48,14 +43,8 @@ async fn read_seed(c: &OmsClient, within: Duration) -> Result<(u32, Option<Strin
     Ok((out.attempts, out.task.status))
 }
 
-/// The server counts a failed handshake once it has read the client's alert, which can
-/// land just after the client has already returned its error.
 async fn wait_for_handshake_failures(server: &LocalOmsServer, want: usize) {
-    let until = Instant::now() + Duration::from_secs(5);
-    while server.tls_handshake_failures() < want && Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(server.tls_handshake_failures(), want);
+    assert_eq!(handshake_failures_reaching(server, want).await, want);
 }
 
 #[tokio::test]
@@ -94,7 +83,8 @@ async fn without_the_ca_the_certificate_is_refused_once() {
     assert_eq!(err.attempts(), 1, "{err}");
     let detail = err.detail().unwrap_or_default();
     assert!(detail.contains("certificate") && detail.contains("UnknownIssuer"), "{err}");
-    assert!(!err.to_string().contains(SK), "{err}");
+    let shown = format!("{err} || {err:?} || {c:?}");
+    assert!(!shown.contains(SK), "secret leaked: {shown}");
     assert_eq!(server.request_count(), 0, "no HTTP request got through");
     wait_for_handshake_failures(&server, 1).await;
 }

@@ -1,8 +1,6 @@
 //! Launches the built provider binary exactly as Terraform (go-plugin) does,
 //! and connects to it over the same mutual TLS, for the gRPC harness tests.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -44,7 +42,7 @@ pub struct Plugin {
 }
 
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-oms"))
+    PathBuf::from(super::PROVIDER_BINARY)
 }
 
 /// Starts the binary with Terraform's environment plus `extra`, and reads

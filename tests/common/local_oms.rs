@@ -1,19 +1,16 @@
 //! The local OMS-compatible server for end-to-end tests, on a Tokio runtime
-//! of its own.
-//!
-//! Shared by test files: `#[path = "support/local_oms.rs"] mod local_oms;`.
+//! of its own, and helpers for its HTTPS mode shared with the async tests.
 //!
 //! Terraform runs are blocking `std::process` calls on the test thread, so the
 //! server cannot live on that thread's runtime. [`OmsServer`] owns a
 //! multi-threaded runtime whose worker keeps serving while the test blocks;
 //! tests stay plain `#[test]` functions. Dropping it (also when a test
 //! panics) stops the listener and the runtime.
-#![allow(dead_code)] // each test file uses a different part of this module
 
 use std::ops::Deref;
 use std::time::Duration;
 
-use terraform_provider_oms::oms_server::{
+use oms_local_server::{
     LocalOmsServer, RecordedRequest, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY,
 };
 
@@ -47,14 +44,10 @@ impl OmsServer {
         OmsServer::start(ServerConfig { tls: true, ..demo_config() })
     }
 
-    /// Waits (briefly) until the server has counted `want` failed TLS handshakes: it
-    /// counts one only after reading the client's alert, which may trail the client's exit.
+    /// [`handshake_failures_reaching`] for a test that blocks its own thread.
     pub fn wait_for_handshake_failures(&self, want: usize) -> usize {
-        let until = std::time::Instant::now() + Duration::from_secs(5);
-        while self.server().tls_handshake_failures() < want && std::time::Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        self.server().tls_handshake_failures()
+        let runtime = self.runtime.as_ref().expect("the server is running");
+        runtime.block_on(handshake_failures_reaching(self.server(), want))
     }
 
     fn server(&self) -> &LocalOmsServer {
@@ -92,4 +85,23 @@ impl Drop for OmsServer {
             runtime.shutdown_timeout(Duration::from_secs(2));
         }
     }
+}
+
+/// Waits (up to 5 s) until `server` has counted `want` failed TLS handshakes, and
+/// returns the count. The server counts one only after reading the client's alert,
+/// which may trail the client's own error or exit.
+pub async fn handshake_failures_reaching(server: &LocalOmsServer, want: usize) -> usize {
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.tls_handshake_failures() < want && tokio::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.tls_handshake_failures()
+}
+
+/// The server's CA in a temporary file, as a provider's `cacert_file` names it.
+pub fn ca_file(server: &LocalOmsServer) -> tempfile::NamedTempFile {
+    let pem = server.ca_pem().expect("a TLS server has a CA");
+    let mut file = tempfile::NamedTempFile::new().expect("temporary file");
+    std::io::Write::write_all(&mut file, pem.as_bytes()).expect("writing the CA");
+    file
 }

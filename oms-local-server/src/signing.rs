@@ -1,6 +1,7 @@
 //! Server-side SDK-HMAC-SHA256 verification, written from the published algorithm
-//! rather than shared with the client signer in `crate::oms`, so each implementation
-//! checks the other. Everything is recomputed from the request exactly as received.
+//! rather than shared with the client signer in the provider's `oms::signer`, so each
+//! implementation checks the other. The near-duplicate is deliberate: this crate depends
+//! on nothing from the provider for exactly that reason. Everything is recomputed from the request exactly as received.
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};

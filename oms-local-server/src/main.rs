@@ -6,9 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use terraform_provider_oms::oms_server::{
-    sample_tasks, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY,
-};
+use oms_local_server::{sample_tasks, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY};
 
 const HELP: &str = "\
 oms-local-server: a local Huawei Cloud OMS (ShowSyncTask) API for tests and demos
@@ -32,7 +30,7 @@ OPTIONS:
     -h, --help             show this help
 
 Without options the demo credentials are used (DEMO_PROJECT_ID, DEMO_ACCESS_KEY and
-DEMO_SECRET_KEY in terraform_provider_oms::oms_server). Prints one line
+DEMO_SECRET_KEY in the oms_local_server crate). Prints one line
 `listening on http://HOST:PORT` (https with --tls) to stdout, logs method, path and status of each request
 to stderr, and exits cleanly on SIGINT or SIGTERM.
 ";

@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use serde_json::Value;
-use sha2::{Digest, Sha256};
-use terraform_provider_oms::oms_server::{
+use oms_local_server::{
     seed_task, Fault, LocalOmsServer, ServerConfig, INT64_TASK_ID, SEED_TASK_ID, SEED_TASK_JSON, UNICODE_TASK_ID,
 };
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 

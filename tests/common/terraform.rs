@@ -1,7 +1,5 @@
 //! Running real Terraform CLIs against the plugin binary built by Cargo.
 //!
-//! Shared by the end-to-end test files: `#[path = "support/terraform.rs"] mod terraform;`.
-//!
 //! - [`Terraform::get`] finds `<cache>/bin/terraform-<version>` (cache:
 //!   `OMS_TF_CACHE`, default `<repo>/.cache/terraform`; a single version can be
 //!   pointed elsewhere with `OMS_TERRAFORM_<X_Y_Z>`), installing it with
@@ -13,7 +11,6 @@
 //! - [`Output`] undoes the quirks of the patched 0.13.4 build, whose stdout
 //!   writes are prefixed `o:` (`e:` for error diagnostics, also on stdout).
 //! - [`ProvidersSchema`] parses `terraform providers schema -json`.
-#![allow(dead_code)] // each test file uses a different part of this module
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -24,12 +21,12 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::PROVIDER_BINARY;
+
 /// The provider address used in configurations and in the CLI config.
 pub const PROVIDER_ADDRESS: &str = terraform_provider_oms::provider::PROVIDER_ADDRESS;
 /// The version the filesystem mirror advertises (the crate version).
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
-/// The plugin binary under test.
-pub const PROVIDER_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-oms");
 /// Default limit for one Terraform command; on expiry the process group is
 /// killed and the test panics with everything captured so far.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);

@@ -1,6 +1,9 @@
 //! A local stand-in for the OMS API behind Huawei Cloud's API gateway, for tests,
 //! benchmarks and demos that must not reach the real cloud.
 //!
+//! It is its own workspace crate, depending on nothing from `terraform-provider-oms`, so
+//! the provider ships none of it and the two meet only on the wire.
+//!
 //! It reproduces the gateway behaviours a client has to get right — strict
 //! SDK-HMAC-SHA256 verification recomputed from the bytes received, the ±15 min
 //! `X-Sdk-Date` window, gateway vs. OMS error bodies, `X-Request-Id` — and can inject

@@ -54,7 +54,10 @@ pub(crate) fn generate() -> io::Result<ServerTls> {
 
     let chain = vec![CertificateDer::from(leaf_cert.der().to_vec())];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
-    let mut config = rustls::ServerConfig::builder_with_provider(crate::crypto::provider())
+    // ring alone: this server only signs with the P-256 key minted above, so it needs
+    // none of the provider's mixed ring/aws-lc-rs setup (which exists for P-521 clients).
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| other("TLS protocol versions", e))?
         .with_no_client_auth()

@@ -1,0 +1,18 @@
+//! Helpers shared by the integration tests. Every test file that needs them
+//! starts with `mod common;` and names what it uses (`common::terraform::…`).
+//!
+//! - [`plugin`]: the provider binary launched exactly as Terraform launches it,
+//!   with a gRPC client over the same mutual TLS;
+//! - [`terraform`]: real Terraform CLIs run against that binary;
+//! - [`local_oms`]: the local OMS server (`oms_local_server`) for blocking
+//!   Terraform tests, and helpers for its HTTPS mode;
+//! - [`fake_oms`]: the scripted fake for answers the local server cannot give.
+#![allow(dead_code)] // each test file uses a different part of these modules
+
+/// The provider binary Cargo built for these tests.
+pub const PROVIDER_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-oms");
+
+pub mod fake_oms;
+pub mod local_oms;
+pub mod plugin;
+pub mod terraform;
