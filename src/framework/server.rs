@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
-use super::data_source::{DataSource, DeferredReason, ProviderData, ReadRequest, ReadResponse};
+use super::data_source::{DataSource, ProviderData, ReadRequest, ReadResponse};
 use super::diagnostics::{Diagnostic, Diagnostics};
 use super::provider::{ConfigureRequest, Provider};
 use super::schema::Schema;
@@ -66,6 +66,10 @@ impl ProviderServer {
     }
     pub fn data_source_schemas(&self) -> impl Iterator<Item = (&str, &Schema)> {
         self.data_sources.iter().map(|(k, r)| (k.as_str(), &r.schema))
+    }
+    /// The registered data-source type names, sorted.
+    pub fn data_source_names(&self) -> impl Iterator<Item = &str> {
+        self.data_sources.keys().map(String::as_str)
     }
     pub fn data_source_type(&self, type_name: &str) -> Option<&Type> {
         self.data_sources.get(type_name).map(|r| &r.ty)
@@ -126,15 +130,6 @@ impl ProviderServer {
             );
         }
         response
-    }
-
-    pub fn deferred_reason_code(reason: DeferredReason) -> i32 {
-        // Values of tfplugin5/6 `Deferred.Reason` (identical in both).
-        match reason {
-            DeferredReason::ResourceConfigUnknown => 1,
-            DeferredReason::ProviderConfigUnknown => 2,
-            DeferredReason::AbsentPrerequisite => 3,
-        }
     }
 
     /// Cancels every read in flight. Terraform sends this when the user

@@ -6,55 +6,37 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
-use super::cty_msgpack::{child, err as fail, CodecError};
-use crate::framework::types::{Type, MAX_TYPE_DEPTH};
+use super::cty::{self, child, err, CodecError};
+use crate::framework::types::Type;
 use crate::framework::value::{Number, Value};
 
+/// Decodes `bytes` (cty's JSON value notation) as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let j: J = serde_json::from_slice(bytes)
-        .map_err(|e| CodecError { message: format!("invalid JSON: {e}"), path: String::new() })?;
+    let j: J = serde_json::from_slice(bytes).map_err(|e| err("", format!("invalid JSON: {e}")))?;
     convert(&j, ty, "", 0)
 }
 
 fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError> {
-    if depth > MAX_TYPE_DEPTH * 2 {
-        return Err(fail(p, "value is nested too deeply"));
-    }
+    cty::check_depth(p, depth)?;
     if j.is_null() {
         return Ok(Value::Null);
     }
     match ty {
-        Type::Bool => j.as_bool().map(Value::Bool).ok_or_else(|| fail(p, "bool required")),
-        Type::String => j.as_str().map(Value::string).ok_or_else(|| fail(p, "string required")),
-        Type::Number => match j {
-            J::Number(n) => {
-                if let Some(i) = n.as_i64() {
-                    Ok(Value::int(i))
-                } else if let Some(u) = n.as_u64() {
-                    Ok(Value::Number(Number::UInt(u)))
-                } else {
-                    n.as_f64().map(|f| Value::Number(Number::Float(f))).ok_or_else(|| fail(p, "number required"))
-                }
-            }
-            J::String(s) => {
-                Number::parse(s).map(Value::Number).ok_or_else(|| fail(p, format!("{s:?} is not a valid number")))
-            }
-            _ => Err(fail(p, "number required")),
-        },
+        Type::Bool => j.as_bool().map(Value::Bool).ok_or_else(|| cty::required(p, ty)),
+        Type::String => j.as_str().map(Value::string).ok_or_else(|| cty::required(p, ty)),
+        Type::Number => number(j, p).map(Value::Number),
         Type::List(e) | Type::Set(e) => {
-            let items = j.as_array().ok_or_else(|| fail(p, format!("{} required", ty.friendly_name())))?;
+            let items = j.as_array().ok_or_else(|| cty::required(p, ty))?;
             let vals = items
                 .iter()
                 .enumerate()
                 .map(|(i, x)| convert(x, e, &child(p, &i.to_string()), depth + 1))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(if matches!(ty, Type::List(_)) { Value::List(vals) } else { Value::Set(vals) })
+            Ok(cty::sequence(ty, vals))
         }
         Type::Tuple(elems) => {
-            let items = j.as_array().ok_or_else(|| fail(p, "tuple required"))?;
-            if items.len() != elems.len() {
-                return Err(fail(p, format!("a tuple of length {} is required", elems.len())));
-            }
+            let items = j.as_array().ok_or_else(|| cty::required(p, ty))?;
+            cty::check_tuple_length(p, items.len(), elems)?;
             items
                 .iter()
                 .zip(elems)
@@ -64,47 +46,84 @@ fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError>
                 .map(Value::Tuple)
         }
         Type::Map(e) => {
-            let m = j.as_object().ok_or_else(|| fail(p, format!("{} required", ty.friendly_name())))?;
+            let m = j.as_object().ok_or_else(|| cty::required(p, ty))?;
             let mut out = BTreeMap::new();
             for (k, x) in m {
                 out.insert(k.clone(), convert(x, e, &child(p, k), depth + 1)?);
             }
             Ok(Value::Map(out))
         }
-        Type::Object(attrs) => {
-            let m = j.as_object().ok_or_else(|| fail(p, "object required"))?;
-            if let Some(k) = m.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(fail(p, format!("unsupported attribute {k:?}")));
-            }
-            let mut out = BTreeMap::new();
-            for (k, t) in attrs {
-                // cty's JSON decoder treats an absent attribute as null.
-                let v = match m.get(k) {
-                    Some(x) => convert(x, t, &child(p, k), depth + 1)?,
-                    None => Value::Null,
-                };
-                out.insert(k.clone(), v);
-            }
-            Ok(Value::Object(out))
-        }
+        Type::Object(attrs) => object(j.as_object().ok_or_else(|| cty::required(p, ty))?, attrs, p, depth),
         Type::Dynamic => {
-            let m = j.as_object().ok_or_else(|| fail(p, "dynamic value must be {\"value\", \"type\"}"))?;
+            const SHAPE: &str = "dynamic value must be {\"value\", \"type\"}";
+            let m = j.as_object().ok_or_else(|| err(p, SHAPE))?;
             let (Some(tv), Some(v)) = (m.get("type"), m.get("value")) else {
-                return Err(fail(p, "dynamic value must be {\"value\", \"type\"}"));
+                return Err(err(p, SHAPE));
             };
-            let t = Type::from_json(tv).map_err(|e| fail(p, e))?;
-            if t == Type::Dynamic {
-                return Err(fail(p, "dynamic value cannot have dynamic type"));
-            }
-            convert(v, &t, p, depth + 1)
+            convert(v, &cty::dynamic_type(p, tv)?, p, depth + 1)
         }
     }
+}
+
+fn number(j: &J, p: &str) -> Result<Number, CodecError> {
+    match j {
+        J::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Ok(Number::Int(i))
+            } else if let Some(u) = n.as_u64() {
+                Ok(Number::UInt(u))
+            } else {
+                n.as_f64().map(Number::Float).ok_or_else(|| cty::required(p, &Type::Number))
+            }
+        }
+        J::String(s) => cty::parse_number(p, s),
+        _ => Err(cty::required(p, &Type::Number)),
+    }
+}
+
+/// cty's JSON decoder, unlike msgpack's, treats an absent attribute as null.
+fn object(
+    m: &serde_json::Map<String, J>,
+    attrs: &BTreeMap<String, Type>,
+    p: &str,
+    depth: usize,
+) -> Result<Value, CodecError> {
+    if let Some(k) = m.keys().find(|k| !attrs.contains_key(*k)) {
+        return Err(cty::unsupported_attribute(p, k));
+    }
+    let mut out = BTreeMap::new();
+    for (k, t) in attrs {
+        let v = match m.get(k) {
+            Some(x) => convert(x, t, &child(p, k), depth + 1)?,
+            None => Value::Null,
+        };
+        out.insert(k.clone(), v);
+    }
+    Ok(Value::Object(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::cty_strategies::{arb_typed_value, Codec};
     use proptest::prelude::*;
+
+    /// cty's JSON value notation for a wholly known value (the provider never
+    /// writes JSON, so the encoder lives here).
+    fn to_json(v: &Value) -> J {
+        match v {
+            Value::Null | Value::Unknown(_) => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Number(Number::Int(i)) => J::from(*i),
+            Value::Number(Number::UInt(u)) => J::from(*u),
+            Value::Number(Number::Float(f)) => J::from(*f),
+            Value::Number(Number::Decimal(s)) | Value::String(s) => J::String(s.clone()),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                J::Array(items.iter().map(to_json).collect())
+            }
+            Value::Map(m) | Value::Object(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        }
+    }
 
     #[test]
     fn decodes_objects_with_absent_attributes_as_null() {
@@ -119,6 +138,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn round_trip((ty, v) in arb_typed_value(Codec::Json)) {
+            let bytes = serde_json::to_vec(&to_json(&v)).unwrap();
+            prop_assert_eq!(decode(&bytes, &ty).unwrap(), v);
+        }
+
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..128)) {
             let _ = decode(&bytes, &Type::object([("a", Type::list(Type::Dynamic))]));

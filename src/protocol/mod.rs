@@ -2,8 +2,15 @@
 //! go-plugin messages, the cty value codecs, and the gRPC services that
 //! translate between the wire and the framework.
 
+mod cty;
 pub mod cty_json;
 pub mod cty_msgpack;
+#[cfg(test)]
+mod cty_strategies;
+mod service;
+#[cfg(test)]
+mod test_support;
+mod unsupported;
 pub mod v5;
 pub mod v6;
 mod wire;

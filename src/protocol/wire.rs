@@ -1,18 +1,23 @@
 //! Conversions and RPC handlers shared by the v5 and v6 services. The two
 //! protocols use the same Rust field names for these messages (their field
 //! *numbers* differ, which prost handles), so one macro body serves both
-//! generated modules; each version's service only adapts RPC names.
+//! generated modules; `service::provider_service!` then builds each
+//! version's gRPC service on top of these functions.
 //! Invoked inside a module that has `pb` in scope as the generated module.
+//! Every wire enum number (severity, nesting mode, string kind, deferral
+//! reason) is chosen here, from the framework's number-free enums.
 
 macro_rules! wire_conversions {
     () => {
         use std::collections::HashMap;
 
+        use crate::framework::data_source::{DeferredReason, ReadResponse};
         use crate::framework::diagnostics::{Diagnostic, Diagnostics, PathStep, Severity};
         use crate::framework::server::ProviderServer;
         use crate::framework::schema::{Block, Nesting, Schema};
         use crate::framework::types::Type;
         use crate::framework::value::Value;
+        use crate::protocol::unsupported::Feature;
         use crate::protocol::{cty_json, cty_msgpack};
 
         pub(crate) fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
@@ -212,7 +217,7 @@ macro_rules! wire_conversions {
             let deferral_allowed = req.client_capabilities.as_ref().is_some_and(|c| c.deferral_allowed);
             let outcome = match decode_dynamic(req.config.as_ref(), &ty) {
                 Ok(config) => server.read_data_source(&req.type_name, config, deferral_allowed).await,
-                Err(d) => crate::framework::data_source::ReadResponse { diagnostics: d, ..Default::default() },
+                Err(d) => ReadResponse { diagnostics: d, ..Default::default() },
             };
             let mut diags = outcome.diagnostics;
             let state = match outcome.state.map(|s| encode_dynamic(&s, &ty)) {
@@ -223,22 +228,24 @@ macro_rules! wire_conversions {
                 }
                 None => None,
             };
-            let deferred = outcome.deferred.map(|r| pb::Deferred { reason: ProviderServer::deferred_reason_code(r) });
-            pb::read_data_source::Response { state, diagnostics: diagnostics(&diags), deferred }
+            pb::read_data_source::Response { state, diagnostics: diagnostics(&diags), deferred: outcome.deferred.map(deferred) }
         }
 
-        /// For RPCs about features this provider does not have (managed
-        /// resources, ephemeral and list resources, actions, state stores,
-        /// functions). Terraform only sends them when a configuration uses
-        /// such a feature, so the answer names what is unsupported.
-        pub(crate) fn unsupported(kind: &str, name: &str) -> Vec<pb::Diagnostic> {
-            vec![diagnostic(&Diagnostic::error(
-                format!("Unsupported {kind}"),
-                format!(
-                    "The oms provider has no {kind} named {name:?}: it offers only the data source `oms_sync_task`. \
-                     Use `data \"oms_sync_task\"` instead, or check the provider name in your configuration."
-                ),
-            ))]
+        /// The answer to an RPC about a feature the framework does not offer.
+        pub(crate) fn unsupported(server: &ProviderServer, feature: Feature, name: &str) -> Vec<pb::Diagnostic> {
+            vec![diagnostic(&crate::protocol::unsupported::diagnostic(server, feature, name))]
+        }
+
+        /// `Deferred.Reason` has the same numbers in tfplugin5 and tfplugin6;
+        /// the framework's reasons carry none.
+        pub(crate) fn deferred(reason: DeferredReason) -> pb::Deferred {
+            use pb::deferred::Reason;
+            let reason = match reason {
+                DeferredReason::ResourceConfigUnknown => Reason::ResourceConfigUnknown,
+                DeferredReason::ProviderConfigUnknown => Reason::ProviderConfigUnknown,
+                DeferredReason::AbsentPrerequisite => Reason::AbsentPrereq,
+            };
+            pb::Deferred { reason: reason as i32 }
         }
     };
 }
