@@ -40,7 +40,7 @@ impl OmsClient {
 }
 
 fn show_sync_task(sync_task_id: &str, query_time_ms: i64) -> Result<ApiRequest, OmsError> {
-    let request = ApiRequest::new("sync-tasks").id("sync_task_id", sync_task_id)?;
+    let request = ApiRequest::new().literal("sync-tasks").id("sync_task_id", sync_task_id)?;
     if query_time_ms < 0 {
         return Err(OmsError::invalid_request("query_time must be a non-negative Unix time in milliseconds"));
     }
@@ -71,9 +71,6 @@ mod tests {
         }
         let e = url("x", -1).unwrap_err();
         assert_eq!(e.kind(), OmsErrorKind::InvalidRequest);
-        assert_eq!(
-            e.to_string(),
-            "invalid OMS request: query_time must be a non-negative Unix time in milliseconds"
-        );
+        assert_eq!(e.to_string(), "invalid OMS request: query_time must be a non-negative Unix time in milliseconds");
     }
 }

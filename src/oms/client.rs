@@ -359,7 +359,7 @@ mod tests {
             secret_key: SK.into(),
             security_token: Some(TOK.into()),
         });
-        let request = ApiRequest::new("sync-tasks").id("sync_task_id", "a b").unwrap().query("query_time", 5);
+        let request = ApiRequest::new().literal("sync-tasks").id("sync_task_id", "a b").unwrap().query("query_time", 5);
         let url = c.url(&request).unwrap();
         let q = request.query_pairs();
         let h = c.headers(&url, q).unwrap();
@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn token_headers() {
         let c = client(Credentials::Token { token: TOK.into() });
-        let url = c.url(&ApiRequest::new("sync-tasks").id("sync_task_id", "t").unwrap()).unwrap();
+        let url = c.url(&ApiRequest::new().literal("sync-tasks").id("sync_task_id", "t").unwrap()).unwrap();
         let h = c.headers(&url, &[]).unwrap();
         assert!(h.iter().any(|(k, v)| k == "X-Auth-Token" && v == TOK));
         assert!(!h.iter().any(|(k, _)| k == "Authorization" || k == "X-Sdk-Date"));

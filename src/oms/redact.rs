@@ -138,7 +138,7 @@ mod tests {
         // Invalid UTF-8 does not panic.
         let ex = body_excerpt(&[0xff, 0xfe, b'a'], &[]);
         assert!(ex.ends_with('a'));
-        assert_eq!(non_empty_excerpt(b" \t", &[]), None);
+        assert_eq!(non_empty_excerpt(b"   ", &[]), None);
         assert_eq!(non_empty_excerpt(b"oops", &[]).as_deref(), Some("oops"));
     }
 

@@ -25,12 +25,12 @@ pub(crate) struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// Starts at `/v2/{project_id}/{collection}`, e.g. `sync-tasks`.
-    pub(crate) fn new(collection: &'static str) -> Self {
-        Self { segments: vec![collection.to_string()], ids: Vec::new(), query: Vec::new() }
+    /// Starts at `/v2/{project_id}`; segments and query parameters follow.
+    pub(crate) fn new() -> Self {
+        Self { segments: Vec::new(), ids: Vec::new(), query: Vec::new() }
     }
 
-    /// Appends a fixed segment such as `statistics`.
+    /// Appends a fixed segment such as `sync-tasks` or `statistics`.
     pub(crate) fn literal(mut self, segment: &'static str) -> Self {
         self.segments.push(segment.to_string());
         self
@@ -59,7 +59,11 @@ impl ApiRequest {
     /// normalise away path segments. The query is encoded and ordered as
     /// the official SDK sends it, which is also its canonical (signed) form.
     pub(crate) fn url(&self, endpoint: &Endpoint, project_segment: &str) -> Result<Url, OmsError> {
-        let path_suffix = format!("/{API_VERSION}/{project_segment}/{}", self.segments.join("/"));
+        let mut path_suffix = format!("/{API_VERSION}/{project_segment}");
+        for segment in &self.segments {
+            path_suffix.push('/');
+            path_suffix.push_str(segment);
+        }
         let mut raw = format!("{endpoint}{path_suffix}");
         let query = signer::canonical_query(&self.query);
         if !query.is_empty() {
@@ -89,7 +93,7 @@ mod tests {
 
     #[test]
     fn path_and_query_as_the_sdk_sends_them() {
-        let r = ApiRequest::new("sync-tasks").id("sync_task_id", "a b/c").unwrap().literal("statistics");
+        let r = ApiRequest::new().literal("sync-tasks").id("sync_task_id", "a b/c").unwrap().literal("statistics");
         let r = r.query("start_time", 5).query("data_type", "OBJECTS").query("end_time", "x y~*");
         let u = r.url(&endpoint("http://127.0.0.1:9/gw"), "proj").unwrap();
         assert_eq!(
@@ -103,7 +107,7 @@ mod tests {
 
     #[test]
     fn no_query_means_no_question_mark() {
-        let u = ApiRequest::new("sync-tasks").url(&endpoint("https://oms.example.com"), "p").unwrap();
+        let u = ApiRequest::new().literal("sync-tasks").url(&endpoint("https://oms.example.com"), "p").unwrap();
         assert_eq!(u.as_str(), "https://oms.example.com/v2/p/sync-tasks");
         assert_eq!(u.query(), None);
     }
@@ -111,7 +115,7 @@ mod tests {
     #[test]
     fn ids_are_validated_by_name() {
         for bad in ["", ".", ".."] {
-            let e = ApiRequest::new("sync-tasks").id("sync_task_id", bad).unwrap_err();
+            let e = ApiRequest::new().literal("sync-tasks").id("sync_task_id", bad).unwrap_err();
             assert_eq!(e.kind(), OmsErrorKind::InvalidRequest);
             assert!(e.to_string().contains("sync_task_id"), "{e}");
         }

@@ -130,12 +130,8 @@ fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, OmsError> {
 /// possible: from `Content-Length` when declared, else while streaming.
 async fn read_capped(mut resp: reqwest::Response) -> Outcome {
     let status = resp.status().as_u16();
-    let request_id = resp
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .filter(|s| !s.is_empty());
+    let request_id =
+        resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string).filter(|s| !s.is_empty());
     let retry_after = resp
         .headers()
         .get(reqwest::header::RETRY_AFTER)

@@ -209,9 +209,9 @@ mod tests {
         let shown = format!("{e} {e:?} {}", e.source().unwrap());
         assert!(!shown.contains(SECRET), "{shown}");
         // Without a secret in it, the cause is serde_json's own error.
-        let e = done_err(judge(response(200, "[1]"), 1, 5, LONG));
+        let e = done_err(judge(response(200, "true"), 1, 5, LONG));
         assert!(e.source().unwrap().downcast_ref::<serde_json::Error>().is_some());
-        assert_eq!(e.detail(), Some("invalid type: sequence, expected struct Thing at line 1 column 0"));
+        assert_eq!(e.detail(), Some("invalid type: boolean `true`, expected struct Thing at line 1 column 4"));
     }
 
     #[test]
