@@ -6,15 +6,16 @@
 //! (anything else panics Terraform), and `@timestamp` must have exactly six
 //! fractional digits or the line is treated as plain text.
 //!
-//! Nothing logs secret values: callers pass only non-secret fields, and
-//! [`redact_header`] exists for HTTP header logging.
+//! Nothing logs secret values: callers pass only non-secret fields (HTTP
+//! headers are redacted by the OMS client, see [`crate::oms::redact`]).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// hclog's levels; the discriminants order them so one comparison filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Level {
+enum Level {
     Trace = 1,
     Debug = 2,
     Info = 3,
@@ -36,7 +37,7 @@ impl Level {
     }
 
     /// Reads a TF_LOG-style level name. `JSON` is Terraform's alias for trace.
-    pub fn parse(s: &str) -> Option<Level> {
+    fn parse(s: &str) -> Option<Level> {
         match s.trim().to_ascii_lowercase().as_str() {
             "trace" | "json" => Some(Level::Trace),
             "debug" => Some(Level::Debug),
@@ -63,16 +64,16 @@ pub fn init_from_env() {
     set_level(level);
 }
 
-pub fn set_level(level: Level) {
+fn set_level(level: Level) {
     MIN_LEVEL.store(level as u8, Ordering::Relaxed);
 }
 
-pub fn enabled(level: Level) -> bool {
+fn enabled(level: Level) -> bool {
     level != Level::Off && level as u8 >= MIN_LEVEL.load(Ordering::Relaxed)
 }
 
 /// Formats one hclog JSON line (without the newline).
-pub fn format_line(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
+fn format_line(level: Level, message: &str, fields: &[(&str, &str)]) -> String {
     let mut obj = serde_json::Map::new();
     obj.insert("@level".into(), level.as_str().into());
     obj.insert("@message".into(), message.into());
@@ -93,7 +94,8 @@ fn timestamp() -> String {
     now.format(&fmt).unwrap_or_else(|_| "1970-01-01T00:00:00.000000Z".into())
 }
 
-pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
+/// Writes one line at `level`, if that level is enabled.
+fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
     if !enabled(level) {
         return;
     }
@@ -103,30 +105,24 @@ pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-pub fn trace(message: &str, fields: &[(&str, &str)]) {
-    log(Level::Trace, message, fields)
-}
+/// Logs at debug level: request-level detail seen under `TF_LOG=debug`.
 pub fn debug(message: &str, fields: &[(&str, &str)]) {
     log(Level::Debug, message, fields)
 }
+
+/// Logs at info level.
 pub fn info(message: &str, fields: &[(&str, &str)]) {
     log(Level::Info, message, fields)
 }
+
+/// Logs at warn level: something went wrong but the provider carries on.
 pub fn warn(message: &str, fields: &[(&str, &str)]) {
     log(Level::Warn, message, fields)
 }
+
+/// Logs at error level: the provider cannot continue.
 pub fn error(message: &str, fields: &[(&str, &str)]) {
     log(Level::Error, message, fields)
-}
-
-/// Headers that carry credentials; their values are never logged.
-pub fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
-    const SECRET: [&str; 4] = ["authorization", "x-auth-token", "x-security-token", "x-subject-token"];
-    if SECRET.iter().any(|s| name.eq_ignore_ascii_case(s)) {
-        "(redacted)"
-    } else {
-        value
-    }
 }
 
 #[cfg(test)]
@@ -149,12 +145,9 @@ mod tests {
     }
 
     #[test]
-    fn level_parsing_and_redaction() {
+    fn level_parsing() {
         assert_eq!(Level::parse("DEBUG"), Some(Level::Debug));
         assert_eq!(Level::parse("json"), Some(Level::Trace));
         assert_eq!(Level::parse("bogus"), None);
-        assert_eq!(redact_header("X-Auth-Token", "secret"), "(redacted)");
-        assert_eq!(redact_header("Authorization", "secret"), "(redacted)");
-        assert_eq!(redact_header("X-Request-Id", "abc"), "abc");
     }
 }

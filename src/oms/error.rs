@@ -2,11 +2,11 @@
 //! must tell "task is gone" from "credentials are wrong" from "try again
 //! later", so the kind is explicit rather than buried in a message.
 
+use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
-/// Longest excerpt of a response body or cause text kept in an error: enough
-/// to diagnose, small enough to show in a Terraform diagnostic.
-pub const EXCERPT_CHARS: usize = 200;
+use super::redact::{contains_secret, scrub, truncate_chars, EXCERPT_CHARS};
 
 /// What went wrong, coarse enough to branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,11 +72,18 @@ impl OmsErrorKind {
 /// The error of every fallible operation in [`crate::oms`]. It never holds
 /// credentials: messages are built from status, server error fields and
 /// short cause texts, and server-provided text is scrubbed by the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The underlying error (reqwest, I/O, TLS, JSON, URL parsing), when there is
+/// one, is kept as [`Error::source`] so callers can inspect it; the Display
+/// text already summarises it, because Terraform diagnostics show only that.
+#[derive(Debug, Clone)]
 pub struct OmsError(Box<Fields>);
 
+/// The cause, shared so that [`OmsError`] stays `Clone`.
+type Cause = Arc<dyn Error + Send + Sync + 'static>;
+
 /// Boxed so `Result<_, OmsError>` stays one pointer wide on the happy path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Fields {
     kind: OmsErrorKind,
     status: Option<u16>,
@@ -86,9 +93,11 @@ struct Fields {
     attempts: u32,
     detail: Option<String>,
     limit: Option<u64>,
+    source: Option<Cause>,
 }
 
 impl OmsError {
+    /// An error of `kind` with no further facts; the builders below add them.
     pub fn new(kind: OmsErrorKind) -> Self {
         Self(Box::new(Fields {
             kind,
@@ -99,29 +108,36 @@ impl OmsError {
             attempts: 0,
             detail: None,
             limit: None,
+            source: None,
         }))
     }
 
+    /// The client configuration is unusable; `msg` says how to fix it.
     pub fn config(msg: impl Into<String>) -> Self {
         Self::new(OmsErrorKind::Config).with_detail(msg)
     }
 
+    /// The arguments can never produce a valid request.
     pub fn invalid_request(msg: impl Into<String>) -> Self {
         Self::new(OmsErrorKind::InvalidRequest).with_detail(msg)
     }
 
+    /// No HTTP response; `cause` is the short cause text shown to users.
     pub fn transport(cause: impl Into<String>) -> Self {
         Self::new(OmsErrorKind::Transport).with_detail(cause)
     }
 
+    /// The caller's deadline passed.
     pub fn timed_out() -> Self {
         Self::new(OmsErrorKind::TimedOut)
     }
 
+    /// The caller cancelled.
     pub fn cancelled() -> Self {
         Self::new(OmsErrorKind::Cancelled)
     }
 
+    /// The response body exceeded `limit` bytes.
     pub fn body_too_large(limit: u64) -> Self {
         let mut e = Self::new(OmsErrorKind::BodyTooLarge);
         e.0.limit = Some(limit);
@@ -150,22 +166,28 @@ impl OmsError {
         e
     }
 
+    /// Sets the free-text detail (truncated).
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.0.detail = Some(truncate_chars(&detail.into(), 4 * EXCERPT_CHARS));
         self
     }
 
+    /// Sets the HTTP status the error came with.
     pub fn with_status(mut self, status: u16) -> Self {
         self.0.status = Some(status);
         self
     }
 
+    /// Sets OMS's `error_code` and `error_msg` (truncated; the client has
+    /// already scrubbed them).
     pub fn with_server_error(mut self, code: Option<String>, msg: Option<String>) -> Self {
         self.0.error_code = code.map(|c| truncate_chars(&c, EXCERPT_CHARS));
         self.0.error_msg = msg.map(|m| truncate_chars(&m, 4 * EXCERPT_CHARS));
         self
     }
 
+    /// Sets the request id, unless `request_id` is `None` (then an earlier
+    /// one is kept).
     pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
         if request_id.is_some() {
             self.0.request_id = request_id.map(|r| truncate_chars(&r, EXCERPT_CHARS));
@@ -173,17 +195,47 @@ impl OmsError {
         self
     }
 
+    /// Sets the number of HTTP attempts made.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.0.attempts = attempts;
         self
     }
 
+    /// Keeps `cause` as [`Error::source`]. Only for causes that cannot carry
+    /// credentials (local I/O, URL parsing, TLS setup); causes whose text may
+    /// echo what the client sent are checked for secrets by the client first.
+    pub fn with_source(mut self, cause: impl Into<Box<dyn Error + Send + Sync + 'static>>) -> Self {
+        self.0.source = Some(Arc::from(cause.into()));
+        self
+    }
+
+    /// Keeps `cause` as [`Error::source`] unless its text mentions one of
+    /// `secrets`; then the source is a stand-in whose text is scrubbed, so
+    /// walking the chain can never reveal more than Display does.
+    pub(crate) fn with_scrubbed_source(
+        self,
+        cause: impl Into<Box<dyn Error + Send + Sync + 'static>>,
+        secrets: &[&str],
+    ) -> Self {
+        let cause = cause.into();
+        if chain_mentions(&*cause, secrets) {
+            let stand_in = ScrubbedCause(scrub(&cause.to_string(), secrets));
+            self.with_source(stand_in)
+        } else {
+            self.with_source(cause)
+        }
+    }
+
+    /// What went wrong, to branch on.
     pub fn kind(&self) -> OmsErrorKind {
         self.0.kind
     }
+
+    /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
         self.0.status
     }
+    /// OMS's `error_code`, e.g. `OMS.0054`.
     pub fn error_code(&self) -> Option<&str> {
         self.0.error_code.as_deref()
     }
@@ -252,60 +304,35 @@ impl fmt::Display for OmsError {
     }
 }
 
-impl std::error::Error for OmsError {}
-
-/// Truncates at a char boundary and marks the cut, so excerpts stay valid
-/// UTF-8 and obviously partial.
-pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
+impl Error for OmsError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source.as_deref().map(|e| e as &(dyn Error + 'static))
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
-/// Excerpt of an arbitrary body: lossy UTF-8, control characters escaped,
-/// the given secrets replaced, then truncated to [`EXCERPT_CHARS`].
-pub(crate) fn body_excerpt(body: &[u8], secrets: &[&str]) -> String {
-    let text = scrub(&String::from_utf8_lossy(body), secrets);
-    let mut cleaned = String::with_capacity(text.len().min(4 * EXCERPT_CHARS));
-    for c in text.chars() {
-        if cleaned.chars().count() > EXCERPT_CHARS {
-            break;
-        }
-        if c.is_control() {
-            cleaned.extend(c.escape_default());
-        } else {
-            cleaned.push(c);
-        }
-    }
-    truncate_chars(&cleaned, EXCERPT_CHARS)
-}
-
-/// Removes every occurrence of each (non-empty) secret.
-pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        if out.contains(s) {
-            out = out.replace(s, "(redacted)");
-        }
-    }
-    out
-}
-
-/// Keeps the innermost useful cause of an error chain, short and without
-/// the URL prefix reqwest adds (the caller already knows the URL).
-pub(crate) fn cause_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut texts = vec![err.to_string()];
-    let mut cur = err.source();
+/// Whether the Display or Debug text of any error in the chain contains a secret.
+fn chain_mentions(err: &(dyn Error + 'static), secrets: &[&str]) -> bool {
+    let mut cur = Some(err);
     while let Some(e) = cur {
-        texts.push(e.to_string());
+        if contains_secret(&e.to_string(), secrets) || contains_secret(&format!("{e:?}"), secrets) {
+            return true;
+        }
         cur = e.source();
     }
-    let text = texts.iter().rev().find(|t| !t.trim().is_empty()).cloned().unwrap_or_default();
-    truncate_chars(&text, EXCERPT_CHARS)
+    false
 }
+
+/// Replaces a cause whose own text mentioned a secret.
+#[derive(Debug)]
+struct ScrubbedCause(String);
+
+impl fmt::Display for ScrubbedCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for ScrubbedCause {}
 
 #[cfg(test)]
 mod tests {
@@ -354,25 +381,51 @@ mod tests {
     }
 
     #[test]
-    fn excerpt_is_short_scrubbed_and_printable() {
-        let body = format!("<html>SECRET-xyz\n{}</html>", "a".repeat(1000));
-        let ex = body_excerpt(body.as_bytes(), &["SECRET-xyz"]);
-        assert!(ex.chars().count() <= EXCERPT_CHARS, "{}", ex.len());
-        assert!(!ex.contains("SECRET-xyz"));
-        assert!(ex.starts_with("<html>(redacted)\\n"));
-        assert!(ex.ends_with('…'));
+    fn undecodable_keeps_a_truncated_excerpt() {
+        let ex = crate::oms::redact::body_excerpt(format!("<html>{}", "a".repeat(1000)).as_bytes(), &[]);
         let e = OmsError::undecodable("expected value", &ex);
         assert_eq!(e.body_excerpt(), Some(ex.as_str()));
-        // Invalid UTF-8 does not panic.
-        let ex = body_excerpt(&[0xff, 0xfe, b'a'], &[]);
-        assert!(ex.ends_with('a'));
+        assert_eq!(e.error_msg(), Some(ex.as_str()));
+        assert_eq!(OmsError::from_status(500).with_server_error(None, Some("m".into())).body_excerpt(), None);
+        let long = OmsError::undecodable("x", &"b".repeat(1000));
+        assert_eq!(long.body_excerpt().unwrap().chars().count(), EXCERPT_CHARS);
     }
 
     #[test]
-    fn truncation_respects_char_boundaries() {
-        let s = "ü".repeat(300);
-        let t = truncate_chars(&s, 10);
-        assert_eq!(t.chars().count(), 10);
-        assert_eq!(truncate_chars("abc", 10), "abc");
+    fn source_is_kept_and_display_is_unchanged() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = OmsError::config("cannot read CA bundle x: no such file").with_source(io);
+        assert_eq!(e.to_string(), "invalid OMS client configuration: cannot read CA bundle x: no such file");
+        let src = e.source().expect("source");
+        let io = src.downcast_ref::<std::io::Error>().expect("io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        // Clones share the cause.
+        assert!(e.clone().source().is_some());
+        assert!(OmsError::timed_out().source().is_none());
+    }
+
+    #[test]
+    fn a_cause_mentioning_a_secret_is_replaced_by_its_scrubbed_text() {
+        let json = serde_json::from_str::<u32>("\"TOK-secret\"").unwrap_err();
+        let e = OmsError::undecodable("x", "").with_scrubbed_source(json, &["TOK-secret"]);
+        let src = e.source().expect("source");
+        assert!(src.downcast_ref::<serde_json::Error>().is_none());
+        assert!(src.to_string().contains("(redacted)"), "{src}");
+        assert!(!format!("{src} {src:?} {e:?}").contains("TOK-secret"));
+
+        let json = serde_json::from_str::<u32>("\"harmless\"").unwrap_err();
+        let e = OmsError::undecodable("x", "").with_scrubbed_source(json, &["TOK-secret", ""]);
+        let json = e.source().and_then(|s| s.downcast_ref::<serde_json::Error>()).expect("serde_json::Error");
+        assert_eq!(json.column(), 10);
+
+        // Nested causes are checked too.
+        let inner = std::io::Error::other("TOK-secret");
+        let outer = OmsError::transport("wrapper").with_source(inner);
+        let e = OmsError::transport("top").with_scrubbed_source(outer, &["TOK-secret"]);
+        let mut cur = e.source();
+        while let Some(c) = cur {
+            assert!(!c.to_string().contains("TOK-secret"), "{c}");
+            cur = c.source();
+        }
     }
 }

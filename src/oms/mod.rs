@@ -1,9 +1,11 @@
-//! Client for the Huawei Cloud OMS v2 `ShowSyncTask` API.
+//! Client for the Huawei Cloud OMS v2 API.
 //!
 //! This module knows nothing about Terraform: it turns a sync task id into a
 //! typed [`SyncTask`] or a typed [`OmsError`], so the provider layer only has
-//! to map results onto its own schema and diagnostics.
+//! to map results onto its own schema and diagnostics. A new API call is a
+//! method in `api.rs`: an `ApiRequest` plus the response model it decodes.
 
+mod api;
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
@@ -11,11 +13,14 @@ pub mod error;
 pub mod log;
 pub mod model;
 pub mod path;
+pub mod redact;
+mod request;
 pub mod retry;
 pub mod signer;
 pub mod tls;
 
-pub use client::{ClientConfig, OmsClient, ShowSyncTaskOutcome, MAX_BODY_BYTES};
+pub use api::ShowSyncTaskOutcome;
+pub use client::{ClientConfig, Fetched, OmsClient, MAX_BODY_BYTES};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
 pub use error::{OmsError, OmsErrorKind};

@@ -9,12 +9,15 @@ use rand::Rng;
 /// Default number of retries (after the first attempt), as the official
 /// provider's `max_retries`.
 pub const DEFAULT_MAX_RETRIES: u32 = 5;
+/// First backoff ceiling: short, since most throttling clears quickly.
 pub const DEFAULT_BASE: Duration = Duration::from_millis(200);
+/// Longest computed backoff between two attempts.
 pub const DEFAULT_CAP: Duration = Duration::from_secs(30);
 /// A server asking for a longer pause than this is not taken literally: a
 /// Terraform refresh should fail visibly rather than hang for hours.
 pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
+/// How often and how long to back off; built from [`super::ClientConfig`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt; `0` disables retrying.
@@ -58,22 +61,23 @@ impl RetryPolicy {
     }
 
     /// "Full jitter": uniform in `[0, ceiling]`, which spreads out the
-    /// retries of many concurrent readers better than equal jitter.
-    pub fn backoff(&self, retry: u32) -> Duration {
+    /// retries of many concurrent readers better than equal jitter. The
+    /// randomness is passed in so that decisions can be replayed in tests.
+    pub fn backoff(&self, retry: u32, rng: &mut impl Rng) -> Duration {
         let ceiling = self.ceiling(retry);
         let max_nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
         if max_nanos == 0 {
             return Duration::ZERO;
         }
-        Duration::from_nanos(rand::rng().random_range(0..=max_nanos))
+        Duration::from_nanos(rng.random_range(0..=max_nanos))
     }
 
     /// The pause before retry number `retry`: the server's `Retry-After`
     /// (capped) when it sent one, else jittered backoff.
-    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>, rng: &mut impl Rng) -> Duration {
         match retry_after {
             Some(d) => d.min(self.retry_after_cap),
-            None => self.backoff(retry),
+            None => self.backoff(retry, rng),
         }
     }
 }
@@ -128,8 +132,11 @@ mod tests {
     #[test]
     fn retry_after_is_capped() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(0, Some(Duration::from_secs(3600))), DEFAULT_RETRY_AFTER_CAP);
-        assert_eq!(p.delay(0, Some(Duration::from_secs(2))), Duration::from_secs(2));
+        let rng = &mut rand::rng();
+        assert_eq!(p.delay(0, Some(Duration::from_secs(3600)), rng), DEFAULT_RETRY_AFTER_CAP);
+        assert_eq!(p.delay(0, Some(Duration::from_secs(2)), rng), Duration::from_secs(2));
+        // Zero is honoured, not replaced by backoff.
+        assert_eq!(p.delay(3, Some(Duration::ZERO), rng), Duration::ZERO);
     }
 
     #[test]
@@ -145,17 +152,19 @@ mod tests {
         assert_eq!(p.ceiling(4), Duration::from_millis(3200));
         assert_eq!(p.ceiling(8), Duration::from_secs(30));
         assert_eq!(p.ceiling(u32::MAX), Duration::from_secs(30));
+        let rng = &mut rand::rng();
         for retry in 0..40 {
             for _ in 0..50 {
-                let d = p.backoff(retry);
+                let d = p.backoff(retry, rng);
                 assert!(d <= p.ceiling(retry), "{retry}: {d:?}");
+                assert!(p.delay(retry, None, rng) <= p.ceiling(retry));
             }
         }
         // Jitter actually varies.
-        let samples: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
+        let samples: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3, rng)).collect();
         assert!(samples.len() > 1);
         let zero = RetryPolicy { base: Duration::ZERO, ..p };
-        assert_eq!(zero.backoff(3), Duration::ZERO);
+        assert_eq!(zero.backoff(3, rng), Duration::ZERO);
     }
 
     #[test]

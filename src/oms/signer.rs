@@ -16,8 +16,11 @@ use time::OffsetDateTime;
 use super::error::OmsError;
 use super::path::SEGMENT;
 
+/// The scheme name that opens `Authorization` and the string to sign.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
+/// The signing time header, `%Y%m%dT%H%M%SZ` in UTC.
 pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
+/// Overrides the payload hash (`UNSIGNED-PAYLOAD` for non-JSON bodies).
 pub const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
 /// Hex SHA-256 of the empty string: GET requests have no body.
 pub const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -121,6 +124,7 @@ pub fn canonical_request(
     )
 }
 
+/// `ALGORITHM \n date \n hex(sha256(canonical request))`.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     format!("{ALGORITHM}\n{sdk_date}\n{}", hex_sha256(canonical_request.as_bytes()))
 }
@@ -136,6 +140,7 @@ pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// The `Authorization` value the gateway parses back into its three parts.
 pub fn authorization_header(access_key: &str, signed_headers: &[String], signature: &str) -> String {
     format!("{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={signature}", signed_headers.join(";"))
 }
@@ -143,11 +148,16 @@ pub fn authorization_header(access_key: &str, signed_headers: &[String], signatu
 /// The parts of an `Authorization` header, for servers that verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedAuthorization {
+    /// `Access=`: the access key id.
     pub access_key: String,
+    /// `SignedHeaders=`: lowercased names, in signing order.
     pub signed_headers: Vec<String>,
+    /// `Signature=`: hex HMAC-SHA256.
     pub signature: String,
 }
 
+/// Splits an `Authorization` value of this scheme; `None` for any other
+/// scheme or a missing or unknown part.
 pub fn parse_authorization(value: &str) -> Option<ParsedAuthorization> {
     let rest = value.strip_prefix(ALGORITHM)?.strip_prefix(' ')?;
     let mut access = None;
@@ -168,9 +178,13 @@ pub fn parse_authorization(value: &str) -> Option<ParsedAuthorization> {
 /// Everything signing produced, for logging-free inspection in tests.
 #[derive(Debug, Clone)]
 pub struct Signature {
+    /// See [`canonical_request`].
     pub canonical_request: String,
+    /// See [`string_to_sign`].
     pub string_to_sign: String,
+    /// Lowercased names of the signed headers.
     pub signed_headers: Vec<String>,
+    /// The `Authorization` value, also appended to the headers.
     pub authorization: String,
 }
 
