@@ -6,6 +6,26 @@ use std::fmt;
 
 use super::error::OmsError;
 
+/// Which kind of credentials authenticate requests; secret-free, so it may
+/// appear in diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// An IAM token (`X-Auth-Token`).
+    Token,
+    /// A signature with an access key and secret key (maybe temporary).
+    AkSk,
+}
+
+/// The words diagnostics use: "token" or "AK/SK".
+impl fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthMode::Token => "token",
+            AuthMode::AkSk => "AK/SK",
+        })
+    }
+}
+
 /// How requests are authenticated.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
@@ -48,6 +68,13 @@ impl Credentials {
                     Err(OmsError::config("no credentials: set token, or access_key and secret_key"))
                 }
             }
+        }
+    }
+
+    pub fn mode(&self) -> AuthMode {
+        match self {
+            Self::Token { .. } => AuthMode::Token,
+            Self::AkSk { .. } => AuthMode::AkSk,
         }
     }
 
@@ -100,12 +127,14 @@ mod tests {
     fn token_has_precedence() {
         let c = Credentials::select(Some(TOK), Some(AK), Some(SK), Some(ST)).unwrap();
         assert_eq!(c, Credentials::Token { token: TOK.to_string() });
+        assert_eq!((c.mode(), c.mode().to_string()), (AuthMode::Token, "token".to_string()));
     }
 
     #[test]
     fn aksk_with_and_without_security_token() {
         let c = Credentials::select(None, Some(AK), Some(SK), Some(ST)).unwrap();
         assert_eq!(c.method(), "aksk+security_token");
+        assert_eq!((c.mode(), c.mode().to_string()), (AuthMode::AkSk, "AK/SK".to_string()));
         let c = Credentials::select(Some(""), Some(AK), Some(SK), Some("")).unwrap();
         assert_eq!(c, Credentials::AkSk { access_key: AK.into(), secret_key: SK.into(), security_token: None });
     }

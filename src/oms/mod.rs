@@ -8,6 +8,7 @@ pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod json;
 pub mod log;
 pub mod model;
 pub mod path;
@@ -16,7 +17,7 @@ pub mod signer;
 pub mod tls;
 
 pub use client::{ClientConfig, OmsClient, ShowSyncTaskOutcome, MAX_BODY_BYTES};
-pub use credentials::Credentials;
+pub use credentials::{AuthMode, Credentials};
 pub use endpoint::Endpoint;
 pub use error::{OmsError, OmsErrorKind};
 pub use log::{NoopLogger, OmsLogger};
