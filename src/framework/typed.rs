@@ -289,7 +289,8 @@ mod tests {
         let mut d = Diagnostics::new();
         let decoded = decode::<Sample>(config, &mut d);
         assert_eq!(decoded.is_none(), d.has_errors());
-        d.iter().next().map(|x| x.path.as_ref().map(ToString::to_string).unwrap_or_default())
+        let first = d.iter().next().map(|x| x.path.as_ref().map(ToString::to_string).unwrap_or_default());
+        first
     }
 
     #[test]

@@ -60,7 +60,6 @@ fn plural(n: u32) -> &'static str {
 /// The diagnostic for a failed read. `timeout` is the `timeouts.read` text
 /// in force.
 pub fn service_diagnostic(e: &OmsError, ready: &ReadyClient, subject: &ReadSubject<'_>, timeout: &str) -> Diagnostic {
-    let region = ready.region.as_deref().unwrap_or("(endpoint override)");
     let project = &ready.project_id;
     let facts = service_facts(e);
     let attempts = e.attempts();

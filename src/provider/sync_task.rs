@@ -134,7 +134,6 @@ pub fn state(config: &SyncTaskConfig, id: &str, query_time: i64, task: &SyncTask
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::data_source::DataSource;
     use crate::provider::read::data_source;
 
     fn cfg(id: Value, qt: Value, read: Value) -> Value {
@@ -282,7 +281,7 @@ mod tests {
         let endpoint = Endpoint::from_override("https://oms.example.test").unwrap();
         let creds = Credentials::Token { token: "T".into() };
         let ready = ReadyClient {
-            client: OmsClient::new(ClientConfig::new(endpoint, "p1".into(), creds)).unwrap(),
+            client: OmsClient::new(ClientConfig::new(endpoint, "p1".to_string(), creds)).unwrap(),
             region: Some("cn-north-4".into()),
             project_id: "p1".into(),
             auth: crate::oms::AuthMode::Token,
