@@ -6,6 +6,7 @@
 //! [`service_error`] hold what every data source shares.
 
 pub mod config;
+pub mod configure;
 pub mod docs;
 pub mod model;
 pub mod provider_schema;
@@ -60,7 +61,7 @@ impl Provider for OmsProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        match config::configure(&request.config, &request.terraform_version, &config::process_env) {
+        match configure::configure(&request.config, &request.terraform_version, &config::process_env) {
             Ok(configured) => {
                 ConfigureResponse { provider_data: Some(Arc::new(configured)), diagnostics: Diagnostics::new() }
             }

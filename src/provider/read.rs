@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::config::{Configured, ReadyClient};
+use super::configure::{Configured, ReadyClient};
 use crate::framework::data_source::{DataSource, DeferredReason, ReadRequest, ReadResponse};
 use crate::framework::diagnostics::{AttributePath, Diagnostic, Diagnostics};
 use crate::framework::duration::parse_go_duration;

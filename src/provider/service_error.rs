@@ -3,7 +3,7 @@
 //! which is what support asks for. Every [`OmsErrorKind`] has its own arm, so
 //! a new kind cannot fall silently into a generic message.
 
-use super::config::ReadyClient;
+use super::configure::ReadyClient;
 use crate::framework::diagnostics::{AttributePath, Diagnostic};
 use crate::oms::{AuthMode, OmsError, OmsErrorKind};
 

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::config::ReadyClient;
+use super::configure::ReadyClient;
 use super::model::{computed_attributes, state_attributes};
 use super::read::{
     now_ms, timeouts_block, validate_epoch_ms, validate_id, validate_timeouts, OmsDataSource, ReadTimeout, Timeouts,
