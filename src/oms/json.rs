@@ -147,15 +147,17 @@ impl<T: JsonValue> JsonField for Vec<T> {
     }
 }
 
+/// A JSON scalar picked out by `pick`, or an error naming what was expected.
+fn scalar<T>(v: &Value, at: &At<'_>, expected: &str, pick: fn(&Value) -> Option<T>) -> Result<T, String> {
+    pick(v).ok_or_else(|| at.error(format_args!("expected {expected}, found {}", describe(v))))
+}
+
 impl JsonValue for String {
     fn shape() -> Shape {
         Shape::String
     }
     fn from_json_value(v: &Value, at: &At<'_>) -> Result<Self, String> {
-        match v {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(at.error(format_args!("expected a string, found {}", describe(other)))),
-        }
+        scalar(v, at, "a string", |v| v.as_str().map(str::to_string))
     }
 }
 
@@ -164,10 +166,7 @@ impl JsonValue for bool {
         Shape::Bool
     }
     fn from_json_value(v: &Value, at: &At<'_>) -> Result<Self, String> {
-        match v {
-            Value::Bool(b) => Ok(*b),
-            other => Err(at.error(format_args!("expected a boolean, found {}", describe(other)))),
-        }
+        scalar(v, at, "a boolean", Value::as_bool)
     }
 }
 
