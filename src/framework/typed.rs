@@ -22,6 +22,7 @@ pub enum Attr<T> {
     Null,
     /// Set from something only known later (e.g. a resource attribute).
     Unknown,
+    /// Set, with this value.
     Known(T),
 }
 
@@ -33,15 +34,18 @@ impl<T> Attr<T> {
             Attr::Null | Attr::Unknown => None,
         }
     }
+    /// Not set.
     pub fn is_null(&self) -> bool {
         matches!(self, Attr::Null)
     }
+    /// Known only later; checks must let it pass.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Attr::Unknown)
     }
 }
 
 impl Attr<String> {
+    /// The string when known.
     pub fn as_str(&self) -> Option<&str> {
         self.known().map(String::as_str)
     }
@@ -55,6 +59,7 @@ pub trait FromValue: Sized {
 
 /// The reverse of [`FromValue`], for echoing configuration into state.
 pub trait ToValue {
+    /// The value of the schema's type.
     fn to_value(&self) -> Value;
 }
 
@@ -218,7 +223,10 @@ macro_rules! tf_object {
     ) => {
         $(#[$meta])*
         $vis struct $name {
-            $( $(#[$fmeta])* $fvis $field: $ty ),*
+            $(
+                #[doc = concat!("The `", stringify!($field), "` attribute.")]
+                $(#[$fmeta])* $fvis $field: $ty
+            ),*
         }
 
         impl $name {

@@ -30,10 +30,20 @@ impl fmt::Display for AuthMode {
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// A pre-obtained IAM token sent as `X-Auth-Token`.
-    Token { token: String },
+    Token {
+        /// The token itself.
+        token: String,
+    },
     /// Permanent or temporary AK/SK; temporary ones carry a security token
     /// that must be sent (and signed) as `X-Security-Token`.
-    AkSk { access_key: String, secret_key: String, security_token: Option<String> },
+    AkSk {
+        /// The access key, an identifier (it appears in `Authorization`).
+        access_key: String,
+        /// The secret that signs; never leaves this process.
+        secret_key: String,
+        /// Present for temporary credentials.
+        security_token: Option<String>,
+    },
 }
 
 impl Credentials {
@@ -71,6 +81,7 @@ impl Credentials {
         }
     }
 
+    /// Which kind, without the secrets.
     pub fn mode(&self) -> AuthMode {
         match self {
             Self::Token { .. } => AuthMode::Token,

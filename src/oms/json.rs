@@ -18,12 +18,15 @@ use serde_json::{Map, Value};
 /// their own types. Nullability is not part of it: every field may be absent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shape {
+    /// A JSON string.
     String,
     /// A JSON integer that fits `i64`.
     Integer,
+    /// A JSON boolean.
     Bool,
     /// A nested model.
     Object(&'static [ApiField]),
+    /// A JSON array of one shape.
     List(Box<Shape>),
 }
 
@@ -34,6 +37,8 @@ pub struct ApiField {
     pub name: &'static str,
     /// The field's doc comment, one entry per line.
     pub doc: &'static [&'static str],
+    /// A function, not a value: a list's shape is boxed, so it cannot be
+    /// built in the `const` table.
     pub shape: fn() -> Shape,
 }
 
@@ -66,15 +71,20 @@ pub trait ApiModel: Sized + serde::Serialize {
 /// `tasks[2].id`. Built on the stack; only rendered for an error.
 #[derive(Clone, Copy, Debug)]
 pub enum At<'a> {
+    /// The body itself.
     Root,
+    /// A field of the object at the parent.
     Field(&'a At<'a>, &'a str),
+    /// An item of the array at the parent.
     Index(&'a At<'a>, usize),
 }
 
 impl<'a> At<'a> {
+    /// The field `name` of the object here.
     pub fn field(&'a self, name: &'a str) -> At<'a> {
         At::Field(self, name)
     }
+    /// Item `i` of the array here.
     pub fn index(&'a self, i: usize) -> At<'a> {
         At::Index(self, i)
     }
@@ -111,13 +121,17 @@ pub fn describe(v: &Value) -> &'static str {
 
 /// A JSON value that is present and not null.
 pub trait JsonValue: Sized {
+    /// What other layers see of the type.
     fn shape() -> Shape;
+    /// Decodes `v`, naming `at` in the error.
     fn from_json_value(v: &Value, at: &At<'_>) -> Result<Self, String>;
 }
 
 /// A model field: present, absent or null.
 pub trait JsonField: Sized {
+    /// What other layers see of the type.
     fn shape() -> Shape;
+    /// Decodes the field's value, `None` when the key is absent.
     fn from_field(v: Option<&Value>, at: &At<'_>) -> Result<Self, String>;
 }
 

@@ -56,6 +56,7 @@ fn is_set(attr: &Attr<String>, setting: Setting, env: Env<'_>) -> Option<bool> {
     Some(string_setting(attr, setting, env).is_some())
 }
 
+/// The real environment, for [`Env`].
 pub fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }

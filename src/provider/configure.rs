@@ -14,6 +14,7 @@ use crate::oms::{AuthMode, ClientConfig, Credentials, Endpoint, OmsClient, OmsLo
 
 /// What configuring produced; handed to every read.
 pub enum Configured {
+    /// A client; reads use it.
     Ready(ReadyClient),
     /// The client cannot be built; reads report why.
     Incomplete(Incomplete),
@@ -34,8 +35,11 @@ pub enum Incomplete {
 /// A setting the provider cannot work without.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missing {
+    /// Neither `region` nor `endpoints.oms`.
     Region,
+    /// No `project_id`.
     ProjectId,
+    /// Neither a token nor an AK/SK pair.
     Credentials,
 }
 
@@ -76,12 +80,18 @@ impl Incomplete {
     }
 }
 
+/// The configured client and what diagnostics say about it.
 pub struct ReadyClient {
+    /// Shared by every read of this provider process.
     pub client: OmsClient,
+    /// `None` when `endpoints.oms` replaced the regional endpoint.
     pub region: Option<String>,
+    /// The project every request is for.
     pub project_id: String,
     /// Which credentials were used, never their values.
     pub auth: AuthMode,
+    /// Where the credentials came from, in words ("the HW_AUTH_TOKEN
+    /// environment variable").
     pub credential_source: String,
 }
 

@@ -10,14 +10,23 @@ use crate::framework::types::Type;
 /// A provider attribute that can come from the environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Setting {
+    /// `region`
     Region,
+    /// `project_id`
     ProjectId,
+    /// `access_key`
     AccessKey,
+    /// `secret_key`
     SecretKey,
+    /// `security_token`
     SecurityToken,
+    /// `token`
     Token,
+    /// `cloud`
     Cloud,
+    /// `insecure`
     Insecure,
+    /// `max_retries`
     MaxRetries,
 }
 
@@ -84,6 +93,8 @@ pub fn aksk_env_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
     Setting::AccessKey.env_vars().iter().copied().zip(Setting::SecretKey.env_vars().iter().copied())
 }
 
+/// The provider block's schema; descriptions name the variables from
+/// [`ENV_FALLBACKS`].
 pub fn schema() -> Schema {
     use Setting::*;
     let attrs = vec![

@@ -31,6 +31,7 @@ pub trait OmsDataSource: Send + Sync + 'static {
     /// What it reads, for "… cannot be read during plan": "the sync task".
     const WHAT: &'static str;
 
+    /// Arguments, read-only attributes and blocks; see `model::computed_attributes`.
     fn schema() -> Schema;
 
     /// Static checks of the arguments (no network). Unknown values pass.
@@ -147,11 +148,15 @@ pub fn timeouts_block() -> NestedBlock {
 /// The read timeout as configured (or the default), with the text the user
 /// wrote, which diagnostics quote.
 pub struct ReadTimeout {
+    /// The bound on the whole read, retries included.
     pub duration: Duration,
+    /// As written (or the default's text), for "timeouts.read = 30s".
     pub text: String,
 }
 
 impl ReadTimeout {
+    /// From the `timeouts` argument; already validated, so unparsable text
+    /// cannot occur, and would mean the default.
     pub fn of(timeouts: &Attr<Timeouts>) -> ReadTimeout {
         match timeouts.known().and_then(|t| t.read.as_str()) {
             Some(text) => ReadTimeout {
@@ -163,6 +168,7 @@ impl ReadTimeout {
     }
 }
 
+/// `timeouts.read`: a Go duration longer than zero.
 pub fn validate_timeouts(timeouts: &Attr<Timeouts>, d: &mut Diagnostics) {
     let Some(raw) = timeouts.known().and_then(|t| t.read.as_str()) else {
         return;

@@ -18,6 +18,7 @@ use crate::framework::value::{Number, Value};
 use crate::logging;
 use crate::oms::SyncTask;
 
+/// What users write in `data "oms_sync_task" "label"`.
 pub const TYPE_NAME: &str = "oms_sync_task";
 
 tf_object! {
@@ -32,6 +33,8 @@ tf_object! {
 /// Model fields that are arguments here; the schema declares them itself.
 const ARGUMENTS: &[&str] = &["sync_task_id"];
 
+/// The arguments, then one read-only attribute per [`SyncTask`] field, then
+/// the `timeouts` block.
 pub fn schema() -> Schema {
     let mut attributes = vec![
         Attribute::computed("id", Type::String, "The synchronization task ID (the same as `sync_task_id`)."),
@@ -58,6 +61,7 @@ pub fn schema() -> Schema {
     }
 }
 
+/// Registered in [`super::OmsProvider::data_sources`].
 pub struct SyncTaskDataSource;
 
 #[async_trait]
