@@ -15,7 +15,7 @@ use oms_local_server::{
     NULLS_TASK_ID, SEED_TASK_ID, TENCENT_TASK_ID, UNICODE_TASK_ID,
 };
 use serde_json::{json, Value};
-use terraform_provider_oms::provider::sync_task_schema;
+use terraform_provider_oms::provider::sync_task;
 
 const TF_1_15: &str = "1.15.5";
 const TF_1_0: &str = "1.0.3";
@@ -128,7 +128,7 @@ fn assert_recent(ms: i64, what: &str) {
 
 /// The attribute names of `oms_sync_task` plus its `timeouts` block.
 fn schema_keys() -> Vec<String> {
-    let schema = sync_task_schema::schema();
+    let schema = sync_task::schema();
     let mut keys: Vec<String> = schema.block.attributes.iter().map(|a| a.name.clone()).collect();
     keys.extend(schema.block.blocks.iter().map(|b| b.type_name.clone()));
     keys.sort();

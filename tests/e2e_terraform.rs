@@ -8,7 +8,7 @@ use common::terraform::{
     hclog_lines, split_prefixed_output, BlockJson, Install, Output, Terraform, Workspace, PROVIDER_ADDRESS,
 };
 use terraform_provider_oms::framework::schema::Block;
-use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
+use terraform_provider_oms::provider::{provider_schema, sync_task};
 
 const TF_1_15: &str = "1.15.5";
 const TF_1_0: &str = "1.0.3";
@@ -129,7 +129,7 @@ fn check_schema(version: &str) {
 
     // Nothing lost or altered on the way through the protocol.
     assert_matches_source(&format!("{version}: provider"), &provider_schema::schema().block, p);
-    assert_matches_source(&format!("{version}: oms_sync_task"), &sync_task_schema::schema().block, ds);
+    assert_matches_source(&format!("{version}: oms_sync_task"), &sync_task::schema().block, ds);
 }
 
 #[test]

@@ -199,7 +199,7 @@ mod read {
     use std::collections::BTreeMap;
     use terraform_provider_oms::framework::value::Value;
     use terraform_provider_oms::protocol::cty_msgpack;
-    use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
+    use terraform_provider_oms::provider::{provider_schema, sync_task};
 
     fn object_for(block: &terraform_provider_oms::framework::schema::Block, set: &[(&str, Value)]) -> Value {
         let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
@@ -256,7 +256,7 @@ mod read {
     }
 
     fn read_request(task: &str) -> tfplugin6::read_data_source::Request {
-        let block = sync_task_schema::schema().block;
+        let block = sync_task::schema().block;
         let config = object_for(&block, &[("sync_task_id", Value::string(task))]);
         tfplugin6::read_data_source::Request {
             type_name: "oms_sync_task".into(),
@@ -276,7 +276,7 @@ mod read {
         let mut client = configured_client(&server, &p, &id).await;
         let r = client.read_data_source(read_request(SEED_TASK_ID)).await.unwrap().into_inner();
         assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        let ty = sync_task_schema::schema().block.implied_type();
+        let ty = sync_task::schema().block.implied_type();
         let state = cty_msgpack::decode(&r.state.unwrap().msgpack, &ty).unwrap();
         assert_eq!(state.get("status"), &Value::string("SYNCHRONIZING"));
         assert_eq!(state.get("monthly_failure_object"), &Value::int(11));
@@ -432,12 +432,12 @@ async fn large_messages_up_to_256_mib_are_accepted() {
     // tonic's default limit is 4 MiB; Terraform can send far larger configs.
     use terraform_provider_oms::framework::value::Value;
     use terraform_provider_oms::protocol::cty_msgpack;
-    use terraform_provider_oms::provider::sync_task_schema;
+    use terraform_provider_oms::provider::sync_task;
     let id = client_identity();
     let p = launch(Some(&id), &[]);
     let mut client = tfplugin6::provider_client::ProviderClient::new(p.connect(Some(&id)).await.unwrap())
         .max_encoding_message_size(64 << 20);
-    let block = sync_task_schema::schema().block;
+    let block = sync_task::schema().block;
     let mut m: std::collections::BTreeMap<String, Value> =
         block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
     m.insert("timeouts".into(), Value::Null);

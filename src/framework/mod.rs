@@ -9,5 +9,6 @@ pub mod duration;
 pub mod provider;
 pub mod schema;
 pub mod server;
+pub mod typed;
 pub mod types;
 pub mod value;

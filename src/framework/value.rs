@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::types::Type;
+
 /// A cty number. Terraform numbers are arbitrary-precision decimals; most
 /// values are exact 64-bit integers, so those stay integers here and never
 /// pass through `f64` (which would corrupt values above 2^53).
@@ -199,9 +201,63 @@ impl Value {
     }
 }
 
+/// Converts a JSON document into a value of type `ty`: how an API model
+/// (serialised by serde) becomes state without a hand-written mapping per
+/// field. JSON null is null at any depth, an object attribute missing from
+/// the document is null, and object keys the type does not name are ignored.
+/// Integers stay exact; only `i64`-range integers are accepted for numbers.
+pub fn from_json(json: &serde_json::Value, ty: &Type) -> Result<Value, String> {
+    use serde_json::Value as J;
+    let mismatch = |what: &str| Err(format!("expected {what}, found {json}"));
+    match (ty, json) {
+        (_, J::Null) => Ok(Value::Null),
+        (Type::String, J::String(s)) => Ok(Value::String(s.clone())),
+        (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
+        (Type::Number, J::Number(n)) => match n.as_i64() {
+            Some(i) => Ok(Value::int(i)),
+            None => mismatch("a 64-bit integer"),
+        },
+        (Type::List(e), J::Array(items)) => {
+            items.iter().map(|v| from_json(v, e)).collect::<Result<_, _>>().map(Value::List)
+        }
+        (Type::Object(attrs), J::Object(m)) => attrs
+            .iter()
+            .map(|(name, t)| {
+                let v = m.get(name).map_or(Ok(Value::Null), |v| from_json(v, t)).map_err(|e| format!("{name}: {e}"))?;
+                Ok((name.clone(), v))
+            })
+            .collect::<Result<_, String>>()
+            .map(Value::Object),
+        (t, _) => mismatch(&t.friendly_name()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_documents_become_values_of_their_type() {
+        let ty = Type::object([
+            ("name", Type::String),
+            ("n", Type::Number),
+            ("cdn", Type::object([("domain", Type::String), ("on", Type::Bool)])),
+            ("data", Type::list(Type::object([("t", Type::Number)]))),
+        ]);
+        let json = serde_json::json!({"name": "x", "n": 9223372036854775807_i64, "cdn": null,
+                                      "data": [{"t": 1}, {"t": null}], "extra": [1]});
+        let v = from_json(&json, &ty).unwrap();
+        assert_eq!(v.get("n"), &Value::int(i64::MAX));
+        assert!(v.get("cdn").is_null());
+        let row = |t: Value| Value::Object([("t".to_string(), t)].into());
+        assert_eq!(v.get("data"), &Value::List(vec![row(Value::int(1)), row(Value::Null)]));
+        let v = from_json(&serde_json::json!({"cdn": {"domain": "d"}}), &ty).unwrap();
+        assert_eq!(v.get("cdn").get("domain"), &Value::string("d"));
+        assert!(v.get("cdn").get("on").is_null() && v.get("data").is_null() && v.get("name").is_null());
+        let err = from_json(&serde_json::json!({"cdn": {"on": "yes"}}), &ty).unwrap_err();
+        assert!(err.starts_with("cdn: on: expected bool"), "{err}");
+        assert!(from_json(&serde_json::json!({"n": 1.5}), &ty).is_err());
+    }
 
     #[test]
     fn numbers_keep_int64_extremes_exact() {

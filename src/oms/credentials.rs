@@ -6,14 +6,44 @@ use std::fmt;
 
 use super::error::OmsError;
 
+/// Which kind of credentials authenticate requests; secret-free, so it may
+/// appear in diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// An IAM token (`X-Auth-Token`).
+    Token,
+    /// A signature with an access key and secret key (maybe temporary).
+    AkSk,
+}
+
+/// The words diagnostics use: "token" or "AK/SK".
+impl fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthMode::Token => "token",
+            AuthMode::AkSk => "AK/SK",
+        })
+    }
+}
+
 /// How requests are authenticated.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// A pre-obtained IAM token sent as `X-Auth-Token`.
-    Token { token: String },
+    Token {
+        /// The token itself.
+        token: String,
+    },
     /// Permanent or temporary AK/SK; temporary ones carry a security token
     /// that must be sent (and signed) as `X-Security-Token`.
-    AkSk { access_key: String, secret_key: String, security_token: Option<String> },
+    AkSk {
+        /// The access key, an identifier (it appears in `Authorization`).
+        access_key: String,
+        /// The secret that signs; never leaves this process.
+        secret_key: String,
+        /// Present for temporary credentials.
+        security_token: Option<String>,
+    },
 }
 
 impl Credentials {
@@ -48,6 +78,14 @@ impl Credentials {
                     Err(OmsError::config("no credentials: set token, or access_key and secret_key"))
                 }
             }
+        }
+    }
+
+    /// Which kind, without the secrets.
+    pub fn mode(&self) -> AuthMode {
+        match self {
+            Self::Token { .. } => AuthMode::Token,
+            Self::AkSk { .. } => AuthMode::AkSk,
         }
     }
 
@@ -100,12 +138,14 @@ mod tests {
     fn token_has_precedence() {
         let c = Credentials::select(Some(TOK), Some(AK), Some(SK), Some(ST)).unwrap();
         assert_eq!(c, Credentials::Token { token: TOK.to_string() });
+        assert_eq!((c.mode(), c.mode().to_string()), (AuthMode::Token, "token".to_string()));
     }
 
     #[test]
     fn aksk_with_and_without_security_token() {
         let c = Credentials::select(None, Some(AK), Some(SK), Some(ST)).unwrap();
         assert_eq!(c.method(), "aksk+security_token");
+        assert_eq!((c.mode(), c.mode().to_string()), (AuthMode::AkSk, "AK/SK".to_string()));
         let c = Credentials::select(Some(""), Some(AK), Some(SK), Some("")).unwrap();
         assert_eq!(c, Credentials::AkSk { access_key: AK.into(), secret_key: SK.into(), security_token: None });
     }

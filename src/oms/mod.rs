@@ -10,6 +10,7 @@ pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod json;
 pub mod log;
 pub mod model;
 pub mod path;
@@ -21,7 +22,7 @@ pub mod tls;
 
 pub use api::ShowSyncTaskOutcome;
 pub use client::{ClientConfig, Fetched, OmsClient, MAX_BODY_BYTES};
-pub use credentials::Credentials;
+pub use credentials::{AuthMode, Credentials};
 pub use endpoint::Endpoint;
 pub use error::{OmsError, OmsErrorKind};
 pub use log::{NoopLogger, OmsLogger};

@@ -1,130 +1,69 @@
-//! Wire types of ShowSyncTask. Every response field is optional because the
-//! service omits or nulls fields freely (e.g. `app_id` outside Tencent
-//! sources) and the SDKs treat all of them as optional. Decoding goes
-//! through a JSON map so that a type error names the offending field, which
-//! a provider diagnostic needs to be actionable.
+//! The API models. Each is declared once, with its fields' names, types and
+//! descriptions, in the order of the OMS API document; the descriptions are
+//! what the provider's schema and docs show for the same attributes (see
+//! [`super::json`] for how one table serves decoding, schema and state).
 
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// One OMS sync task as returned by `GET /v2/{project_id}/sync-tasks/{id}`.
-/// Unknown fields are ignored; JSON `null` and absence both become `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SyncTask {
-    pub sync_task_id: Option<String>,
-    pub src_cloud_type: Option<String>,
-    pub src_region: Option<String>,
-    pub src_bucket: Option<String>,
-    /// Unix milliseconds.
-    pub create_time: Option<i64>,
-    /// Unix milliseconds.
-    pub last_start_time: Option<i64>,
-    pub dst_bucket: Option<String>,
-    pub dst_region: Option<String>,
-    pub description: Option<String>,
-    pub status: Option<String>,
-    pub enable_metadata_migration: Option<bool>,
-    pub enable_restore: Option<bool>,
-    pub app_id: Option<String>,
-    pub monthly_acceptance_request: Option<i64>,
-    pub monthly_success_object: Option<i64>,
-    pub monthly_failure_object: Option<i64>,
-    pub monthly_skip_object: Option<i64>,
-    /// Bytes.
-    pub monthly_size: Option<i64>,
-    pub object_overwrite_mode: Option<String>,
-    pub dst_storage_policy: Option<String>,
-    pub consistency_check: Option<String>,
-    /// Not in the current Python SDK model but returned by the service and
-    /// read by the official Terraform provider.
-    pub enable_kms: Option<bool>,
-}
+use super::json::api_model;
 
-fn take_string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, String> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("field `{field}`: expected a string, found {}", describe(other))),
-    }
-}
-
-fn take_bool(map: &Map<String, Value>, field: &str) -> Result<Option<bool>, String> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(format!("field `{field}`: expected a boolean, found {}", describe(other))),
-    }
-}
-
-fn take_i64(map: &Map<String, Value>, field: &str) -> Result<Option<i64>, String> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                Ok(Some(i))
-            } else if n.is_u64() {
-                Err(format!("field `{field}`: integer {n} is out of range for a signed 64-bit integer"))
-            } else {
-                Err(format!("field `{field}`: expected an integer, found non-integer number {n}"))
-            }
-        }
-        Some(other) => Err(format!("field `{field}`: expected an integer, found {}", describe(other))),
-    }
-}
-
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-impl SyncTask {
-    fn from_map(m: &Map<String, Value>) -> Result<Self, String> {
-        Ok(Self {
-            sync_task_id: take_string(m, "sync_task_id")?,
-            src_cloud_type: take_string(m, "src_cloud_type")?,
-            src_region: take_string(m, "src_region")?,
-            src_bucket: take_string(m, "src_bucket")?,
-            create_time: take_i64(m, "create_time")?,
-            last_start_time: take_i64(m, "last_start_time")?,
-            dst_bucket: take_string(m, "dst_bucket")?,
-            dst_region: take_string(m, "dst_region")?,
-            description: take_string(m, "description")?,
-            status: take_string(m, "status")?,
-            enable_metadata_migration: take_bool(m, "enable_metadata_migration")?,
-            enable_restore: take_bool(m, "enable_restore")?,
-            app_id: take_string(m, "app_id")?,
-            monthly_acceptance_request: take_i64(m, "monthly_acceptance_request")?,
-            monthly_success_object: take_i64(m, "monthly_success_object")?,
-            monthly_failure_object: take_i64(m, "monthly_failure_object")?,
-            monthly_skip_object: take_i64(m, "monthly_skip_object")?,
-            monthly_size: take_i64(m, "monthly_size")?,
-            object_overwrite_mode: take_string(m, "object_overwrite_mode")?,
-            dst_storage_policy: take_string(m, "dst_storage_policy")?,
-            consistency_check: take_string(m, "consistency_check")?,
-            enable_kms: take_bool(m, "enable_kms")?,
-        })
-    }
-
-    /// Decodes a response body; the error text names the field at fault.
-    pub fn from_json(body: &[u8]) -> Result<Self, String> {
-        serde_json::from_slice::<Self>(body).map_err(|e| e.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for SyncTask {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        match value {
-            Value::Object(m) => Self::from_map(&m).map_err(D::Error::custom),
-            other => Err(D::Error::custom(format!("expected a JSON object, found {}", describe(&other)))),
-        }
+api_model! {
+    /// One OMS sync task as returned by `GET /v2/{project_id}/sync-tasks/{id}`.
+    pub struct SyncTask {
+        /// The synchronization task ID.
+        sync_task_id: Option<String>,
+        /// The source cloud service provider. One of `AWS`, `Azure`, `Aliyun`, `Tencent`, `HuaweiCloud`,
+        /// `QingCloud`, `KingsoftCloud`, `Baidu`, `Qiniu`, `UCloud` (the service's default is `Aliyun`).
+        src_cloud_type: Option<String>,
+        /// The region of the source bucket.
+        src_region: Option<String>,
+        /// The name of the source bucket.
+        src_bucket: Option<String>,
+        /// When the task was created, in milliseconds since the Unix epoch.
+        create_time: Option<i64>,
+        /// When the task was last started, in milliseconds since the Unix epoch.
+        last_start_time: Option<i64>,
+        /// The name of the destination bucket.
+        dst_bucket: Option<String>,
+        /// The region of the destination bucket.
+        dst_region: Option<String>,
+        /// The task description (at most 255 characters).
+        description: Option<String>,
+        /// The task status: `SYNCHRONIZING` (synchronizing) or `STOPPED` (stopped).
+        status: Option<String>,
+        /// Whether object metadata is migrated. Even when disabled, `Content-Type` is still migrated.
+        enable_metadata_migration: Option<bool>,
+        /// Whether archived source objects are restored automatically and then migrated.
+        enable_restore: Option<bool>,
+        /// The Tencent Cloud APPID; only returned when the source cloud is `Tencent`.
+        app_id: Option<String>,
+        /// The number of objects requested for synchronization in the month of `query_time`.
+        monthly_acceptance_request: Option<i64>,
+        /// The number of objects synchronized successfully in the month of `query_time`.
+        monthly_success_object: Option<i64>,
+        /// The number of objects that failed to synchronize in the month of `query_time`.
+        monthly_failure_object: Option<i64>,
+        /// The number of objects skipped in the month of `query_time`.
+        monthly_skip_object: Option<i64>,
+        /// The total size, in bytes, of objects synchronized in the month of `query_time`.
+        monthly_size: Option<i64>,
+        /// How a source object treats a destination object with the same name. `NO_OVERWRITE`: never
+        /// overwrite, always skip. `SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE` (the default): overwrite when
+        /// the size differs or the source was modified more recently. `CRC64_COMPARISON_OVERWRITE`:
+        /// overwrite when the CRC64 checksums differ (falls back to size and modification time when there
+        /// are no checksums). `FULL_OVERWRITE`: always overwrite.
+        object_overwrite_mode: Option<String>,
+        /// The destination storage class: `STANDARD`, `IA` (Infrequent Access), `ARCHIVE`, `DEEP_ARCHIVE`,
+        /// or `SRC_STORAGE_MAPPING` (keep the source class, mapped to an OBS class). The service's default
+        /// is `STANDARD`.
+        dst_storage_policy: Option<String>,
+        /// How object consistency is checked after migration: `size_last_modified` (the default: size and
+        /// last modification time), `crc64` (CRC64 checksums where available), or `no_check` (HTTP/HTTPS
+        /// sources without a Content-Length only).
+        consistency_check: Option<String>,
+        /// Whether KMS encryption is enabled for the task. Not listed in the current API document; the
+        /// service returns it.
+        enable_kms: Option<bool>,
     }
 }
 

@@ -6,16 +6,18 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{provider_schema, sync_task_schema};
+use super::{provider_schema, OmsProvider};
+use crate::framework::provider::Provider;
 use crate::framework::schema::{Attribute, Block};
 use crate::framework::types::Type;
 
-/// (relative path under docs/, content), built from the schema and the
-/// example files under `examples/` in `root`.
+/// (relative path under docs/, content), built from the schemas of the
+/// provider and of every data source it registers, and the example files
+/// under `examples/` in `root` (`examples/data-sources/<type name>/data-source.tf`).
 pub fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).map_err(|e| format!("reading {p}: {e}"));
+    let provider = OmsProvider::new();
     let provider_example = read("examples/provider/provider.tf")?;
-    let ds_example = read("examples/data-sources/oms_sync_task/data-source.tf")?;
 
     let p = provider_schema::schema();
     let mut index = front_matter("oms Provider", &p.block.description);
@@ -23,17 +25,20 @@ pub fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     index.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(&provider_example)));
     index.push_str(ENV_SECTION);
     index.push_str(&render_block_schema(&p.block));
+    let mut files = vec![(PathBuf::from("index.md"), index)];
 
-    let d = sync_task_schema::schema();
-    let mut ds = front_matter(
-        &format!("{} Data Source - terraform-provider-oms", sync_task_schema::TYPE_NAME),
-        &d.block.description,
-    );
-    ds.push_str(&format!("# {} (Data Source)\n\n{}\n\n", sync_task_schema::TYPE_NAME, d.block.description));
-    ds.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(&ds_example)));
-    ds.push_str(&render_block_schema(&d.block));
-
-    Ok(vec![(PathBuf::from("index.md"), index), (PathBuf::from("data-sources/sync_task.md"), ds)])
+    for data_source in provider.data_sources() {
+        let name = data_source.type_name();
+        let d = data_source.schema();
+        let example = read(&format!("examples/data-sources/{name}/data-source.tf"))?;
+        let mut ds = front_matter(&format!("{name} Data Source - terraform-provider-oms"), &d.block.description);
+        ds.push_str(&format!("# {name} (Data Source)\n\n{}\n\n", d.block.description));
+        ds.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(&example)));
+        ds.push_str(&render_block_schema(&d.block));
+        let page = name.strip_prefix("oms_").unwrap_or(name);
+        files.push((PathBuf::from(format!("data-sources/{page}.md")), ds));
+    }
+    Ok(files)
 }
 
 const ENV_SECTION: &str = "## Environment Variables\n\n\
@@ -110,9 +115,9 @@ fn render_block_schema(b: &Block) -> String {
 
 fn with_env_table(files: &mut [(PathBuf, String)]) {
     let mut table = String::new();
-    for (attr, envs) in provider_schema::ENV_FALLBACKS {
+    for (setting, envs) in provider_schema::ENV_FALLBACKS {
         let list: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
-        table.push_str(&format!("| `{attr}` | {} |\n", list.join(", ")));
+        table.push_str(&format!("| `{}` | {} |\n", setting.attribute(), list.join(", ")));
     }
     table.push('\n');
     if let Some((_, index)) = files.iter_mut().find(|(p, _)| p == Path::new("index.md")) {
@@ -201,7 +206,7 @@ mod tests {
         assert!(index.contains("- `secret_key` (String, Sensitive)"));
         assert!(index.contains("| `access_key` | `HW_ACCESS_KEY`, `CLOUD_SDK_AK` |"));
         let ds = &files[1].1;
-        for a in sync_task_schema::schema().block.attributes {
+        for a in super::super::sync_task::schema().block.attributes {
             assert!(ds.contains(&format!("- `{}` (", a.name)), "{}", a.name);
         }
         assert!(ds.contains("### Nested Schema for `timeouts`"));

@@ -1,10 +1,18 @@
 //! The OMS provider: its configuration and its data sources.
+//!
+//! A data source is one file (its typed arguments, its schema and its read,
+//! implementing [`read::OmsDataSource`]) plus its API model in `crate::oms`,
+//! registered in [`OmsProvider::data_sources`]; [`read`], [`model`] and
+//! [`service_error`] hold what every data source shares.
 
 pub mod config;
+pub mod configure;
 pub mod docs;
+pub mod model;
 pub mod provider_schema;
+pub mod read;
+pub mod service_error;
 pub mod sync_task;
-pub mod sync_task_schema;
 
 use std::sync::Arc;
 
@@ -14,6 +22,7 @@ use crate::framework::data_source::DataSource;
 use crate::framework::diagnostics::Diagnostics;
 use crate::framework::provider::{ConfigureRequest, ConfigureResponse, Provider};
 use crate::framework::schema::Schema;
+use crate::framework::typed::decode;
 use crate::framework::value::Value;
 
 /// The address used in examples and local installs. An explicit hostname
@@ -40,16 +49,19 @@ impl Provider for OmsProvider {
         provider_schema::schema()
     }
 
+    /// Every data source the provider offers: the one list to extend.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(sync_task::SyncTaskDataSource)]
+        vec![read::data_source::<sync_task::SyncTaskDataSource>()]
     }
 
     fn validate_config(&self, config: &Value, diagnostics: &mut Diagnostics) {
-        config::validate(config, &config::process_env, diagnostics);
+        if let Some(typed) = decode::<config::ProviderConfig>(config, diagnostics) {
+            config::validate(&typed, &config::process_env, diagnostics);
+        }
     }
 
     async fn configure(&self, request: ConfigureRequest) -> ConfigureResponse {
-        match config::configure(&request.config, &request.terraform_version, &config::process_env) {
+        match configure::configure(&request.config, &request.terraform_version, &config::process_env) {
             Ok(configured) => {
                 ConfigureResponse { provider_data: Some(Arc::new(configured)), diagnostics: Diagnostics::new() }
             }
