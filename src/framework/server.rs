@@ -15,6 +15,9 @@ use super::types::Type;
 use super::value::Value;
 use crate::logging;
 
+/// One provider, ready to serve: its schemas computed once at start-up (so
+/// every GetProviderSchema answers the same), and the state that lives as
+/// long as the plugin process.
 pub struct ProviderServer {
     provider: Arc<dyn Provider>,
     provider_schema: Schema,
@@ -33,6 +36,7 @@ struct Registered {
 }
 
 impl ProviderServer {
+    /// Registers `provider` and the data sources it offers.
     pub fn new(provider: Arc<dyn Provider>) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.block.implied_type();
@@ -55,15 +59,19 @@ impl ProviderServer {
         }
     }
 
+    /// The provider's local name ("oms"), for texts that name the provider.
     pub fn provider_type_name(&self) -> &'static str {
         self.provider.type_name()
     }
+    /// The schema of the `provider` block.
     pub fn provider_schema(&self) -> &Schema {
         &self.provider_schema
     }
+    /// The type the `provider` block's configuration is decoded as.
     pub fn provider_config_type(&self) -> &Type {
         &self.provider_type
     }
+    /// Each data source's type name and schema, sorted by name.
     pub fn data_source_schemas(&self) -> impl Iterator<Item = (&str, &Schema)> {
         self.data_sources.iter().map(|(k, r)| (k.as_str(), &r.schema))
     }
@@ -71,10 +79,13 @@ impl ProviderServer {
     pub fn data_source_names(&self) -> impl Iterator<Item = &str> {
         self.data_sources.keys().map(String::as_str)
     }
+    /// The type a data source's configuration is decoded as; `None` for a
+    /// name the provider does not offer.
     pub fn data_source_type(&self, type_name: &str) -> Option<&Type> {
         self.data_sources.get(type_name).map(|r| &r.ty)
     }
 
+    /// The error for a request naming a data source the provider does not offer.
     pub fn unknown_data_source(type_name: &str) -> Diagnostic {
         Diagnostic::error(
             "Unknown data source type",
@@ -82,12 +93,14 @@ impl ProviderServer {
         )
     }
 
+    /// ValidateProviderConfig: the provider's own checks, no network.
     pub fn validate_provider_config(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
         self.provider.validate_config(config, &mut d);
         d
     }
 
+    /// ValidateDataResourceConfig: the data source's own checks, no network.
     pub fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
         match self.data_sources.get(type_name) {
@@ -97,6 +110,8 @@ impl ProviderServer {
         d
     }
 
+    /// ConfigureProvider: keeps what the provider's `configure` produced for
+    /// every later read.
     pub async fn configure(&self, terraform_version: String, config: Value) -> Diagnostics {
         let response = self.provider.configure(ConfigureRequest { terraform_version, config }).await;
         if let Ok(mut slot) = self.provider_data.write() {
@@ -105,6 +120,8 @@ impl ProviderServer {
         response.diagnostics
     }
 
+    /// ReadDataSource, with the checks Terraform would otherwise fail on less
+    /// clearly: the state must be wholly known, and a deferral must be allowed.
     pub async fn read_data_source(&self, type_name: &str, config: Value, deferral_allowed: bool) -> ReadResponse {
         let Some(r) = self.data_sources.get(type_name) else {
             return ReadResponse { diagnostics: Self::unknown_data_source(type_name).into(), ..Default::default() };

@@ -1,6 +1,11 @@
 //! Terraform's plugin protocol: the generated tfplugin5/tfplugin6 and
 //! go-plugin messages, the cty value codecs, and the gRPC services that
 //! translate between the wire and the framework.
+//!
+//! Both services come from one recipe (`service`) over one set of
+//! conversions (`wire`); `v5` and `v6` only name what differs between the
+//! protocol versions. Nothing here knows which provider it serves: texts
+//! that name the provider are built from what it registered (`unsupported`).
 
 mod cty;
 pub mod cty_json;

@@ -48,7 +48,7 @@ pub(crate) async fn logged<T>(rpc: &str, version: &str, work: impl Future<Output
 /// Input, in this order:
 /// - `unsupported { rpc(message.type_field): Feature { diagnostics[, ..] }; … }`:
 ///   the version's own unary RPCs about features the provider lacks (the
-///   RPCs both versions share are listed here, once). `..` marks responses
+///   RPCs both versions share are listed in this macro, once). `..` marks responses
 ///   with fields besides `diagnostics`, which stay at their defaults.
 /// - the struct's attributes, then `service Name, protocol "N";`
 /// - the version's names (method and message module) for the RPCs the
