@@ -383,4 +383,77 @@ mod tests {
         assert!(h.iter().any(|(k, v)| k == "X-Auth-Token" && v == TOK));
         assert!(!h.iter().any(|(k, _)| k == "Authorization" || k == "X-Sdk-Date"));
     }
+
+    /// Records every line, to count them.
+    #[derive(Default)]
+    struct Lines(std::sync::Mutex<Vec<String>>);
+
+    impl OmsLogger for Lines {
+        fn debug(&self, msg: &str, _fields: &[(&str, String)]) {
+            self.0.lock().unwrap().push(msg.to_string());
+        }
+    }
+
+    /// A loopback server answering its n-th connection with `responses[n]`
+    /// (raw HTTP/1.1, `Connection: close`).
+    async fn serve(responses: Vec<&'static str>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for response in responses {
+                let Ok((mut tcp, _)) = listener.accept().await else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = tcp.write_all(response.as_bytes()).await;
+                let _ = tcp.shutdown().await;
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    async fn get_thing(c: &OmsClient) -> Result<Fetched<serde_json::Value>, OmsError> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        c.get(&ApiRequest::new().literal("things"), deadline, &CancellationToken::new()).await
+    }
+
+    #[tokio::test]
+    async fn one_log_line_per_request_response_and_retry() {
+        const BUSY: &str =
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+        const OK: &str =
+            "HTTP/1.1 200 OK\r\nX-Request-Id: r-2\r\nContent-Length: 8\r\nConnection: close\r\n\r\n{\"n\": 1}";
+        let endpoint = Endpoint::from_override(&serve(vec![BUSY, OK]).await).unwrap();
+        let lines = Arc::new(Lines::default());
+        let mut cfg = ClientConfig::new(endpoint, "proj", Credentials::Token { token: TOK.into() });
+        cfg.logger = lines.clone();
+        let c = OmsClient::new(cfg).unwrap();
+        let got = get_thing(&c).await.unwrap();
+        assert_eq!((got.value, got.request_id.as_deref(), got.attempts), (serde_json::json!({"n": 1}), Some("r-2"), 2));
+        let lines = lines.0.lock().unwrap().clone();
+        assert_eq!(lines, ["oms request", "oms response", "oms retry scheduled", "oms request", "oms response"]);
+    }
+
+    #[tokio::test]
+    async fn transport_errors_keep_the_reqwest_error_as_source() {
+        // A port that was just free refuses connections.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = Endpoint::from_override(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        drop(listener);
+        let mut cfg = ClientConfig::new(endpoint, "proj", Credentials::Token { token: TOK.into() });
+        cfg.max_retries = 0;
+        let err = get_thing(&OmsClient::new(cfg).unwrap()).await.unwrap_err();
+        assert_eq!((err.kind(), err.attempts()), (crate::oms::OmsErrorKind::Transport, 1), "{err}");
+        let source = std::error::Error::source(&err).expect("source");
+        let reqwest = source.downcast_ref::<reqwest::Error>().expect("reqwest::Error");
+        assert!(reqwest.is_connect(), "{reqwest:?}");
+        // The detail is still the innermost cause, as before.
+        assert_eq!(err.detail(), Some(cause_text(reqwest).as_str()));
+    }
 }

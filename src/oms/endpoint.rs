@@ -8,9 +8,9 @@ use url::Url;
 use super::error::OmsError;
 
 /// Default cloud domain used by the official provider.
-pub const DEFAULT_CLOUD: &str = "myhuaweicloud.com";
+const DEFAULT_CLOUD: &str = "myhuaweicloud.com";
 /// The official provider switches to this domain for `eu-west-1*` regions.
-pub const EU_CLOUD: &str = "myhuaweicloud.eu";
+const EU_CLOUD: &str = "myhuaweicloud.eu";
 
 /// A validated base URL for OMS, always without a trailing slash so request
 /// paths can be appended verbatim (see [`Endpoint::as_str`]).
@@ -55,8 +55,8 @@ impl Endpoint {
     }
 
     fn parse(candidate: &str) -> Result<Self, OmsError> {
-        let url =
-            Url::parse(candidate).map_err(|e| OmsError::config(format!("invalid OMS endpoint {candidate:?}: {e}")))?;
+        let url = Url::parse(candidate)
+            .map_err(|e| OmsError::config(format!("invalid OMS endpoint {candidate:?}: {e}")).with_source(e))?;
         match url.scheme() {
             "https" | "http" => {}
             other => {
@@ -104,7 +104,7 @@ impl fmt::Debug for Endpoint {
 }
 
 /// The official provider's `getCloudDomain`.
-pub fn default_cloud(region: &str) -> &'static str {
+fn default_cloud(region: &str) -> &'static str {
     if region.starts_with("eu-west-1") {
         EU_CLOUD
     } else {
@@ -187,5 +187,15 @@ mod tests {
             assert!(msg.contains("endpoint"), "{msg}");
             assert!(!msg.contains(":p@"), "{msg}");
         }
+    }
+
+    #[test]
+    fn unparseable_override_keeps_the_parse_error_as_source() {
+        let err = Endpoint::from_override("https://oms.example.com:99999").unwrap_err();
+        let cause = std::error::Error::source(&err).expect("source");
+        assert_eq!(cause.downcast_ref::<url::ParseError>(), Some(&url::ParseError::InvalidPort));
+        assert!(err.to_string().ends_with(": invalid port number"), "{err}");
+        // Rule violations of our own have no underlying error.
+        assert!(std::error::Error::source(&Endpoint::from_override("ftp://h").unwrap_err()).is_none());
     }
 }

@@ -251,6 +251,7 @@ impl OmsError {
             None
         }
     }
+    /// The request id (response header, else error body), for support requests.
     pub fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }

@@ -19,14 +19,14 @@ use super::path::SEGMENT;
 /// The scheme name that opens `Authorization` and the string to sign.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// The signing time header, `%Y%m%dT%H%M%SZ` in UTC.
-pub const HEADER_SDK_DATE: &str = "X-Sdk-Date";
+pub(crate) const HEADER_SDK_DATE: &str = "X-Sdk-Date";
 /// Overrides the payload hash (`UNSIGNED-PAYLOAD` for non-JSON bodies).
-pub const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
+pub(crate) const HEADER_CONTENT_SHA256: &str = "X-Sdk-Content-Sha256";
 /// Hex SHA-256 of the empty string: GET requests have no body.
-pub const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+pub(crate) const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// Formats a timestamp as the SDK's `%Y%m%dT%H%M%SZ` (UTC).
-pub fn format_sdk_date(t: SystemTime) -> String {
+pub(crate) fn format_sdk_date(t: SystemTime) -> String {
     let dt = OffsetDateTime::from(t);
     let fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
     // Formatting only fails for years outside 0..=9999, which SystemTime
@@ -44,7 +44,7 @@ fn looks_like_sdk_date(s: &str) -> bool {
 }
 
 /// Python's `quote(s, safe='~')`: only unreserved characters stay literal.
-pub fn sdk_quote(s: &str) -> String {
+pub(crate) fn sdk_quote(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
@@ -70,7 +70,7 @@ pub fn canonical_query(params: &[(String, String)]) -> String {
 
 /// Names of the headers the SDK signs: every header whose name has no `_`,
 /// lowercased and sorted.
-pub fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
+pub(crate) fn signed_header_names(headers: &[(String, String)]) -> Vec<String> {
     let mut names: Vec<String> =
         headers.iter().filter(|(k, _)| !k.contains('_')).map(|(k, _)| k.to_ascii_lowercase()).collect();
     names.sort();
@@ -141,7 +141,7 @@ pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
 }
 
 /// The `Authorization` value the gateway parses back into its three parts.
-pub fn authorization_header(access_key: &str, signed_headers: &[String], signature: &str) -> String {
+pub(crate) fn authorization_header(access_key: &str, signed_headers: &[String], signature: &str) -> String {
     format!("{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={signature}", signed_headers.join(";"))
 }
 
