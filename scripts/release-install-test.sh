@@ -47,7 +47,10 @@ apt_install() {
 
 step "tools"
 command -v qemu-aarch64 >/dev/null || apt_install qemu-user || { cat "$work/apt.log" >&2; fail "cannot install qemu-user"; }
-command -v wine64 >/dev/null || apt_install wine64 || echo "   (wine64 could not be installed; the Windows binary gets a format check only)"
+# Debian's wine64 package puts the loader in /usr/lib/wine (the `wine` package
+# only adds a launcher script and the 32-bit half).
+wine_loader() { command -v wine64 || { [ -x /usr/lib/wine/wine64 ] && echo /usr/lib/wine/wine64; }; }
+wine_loader >/dev/null || apt_install wine64 || echo "   (wine64 could not be installed; the Windows binary gets a format check only)"
 eval "$(scripts/install-terraform.sh --print-env)"
 declare -A terraform=([1.15.5]="$OMS_TERRAFORM_1_15_5" [1.0.3]="$OMS_TERRAFORM_1_0_3" [0.13.4]="$OMS_TERRAFORM_0_13_4")
 cargo build --quiet --workspace --bins # the local OMS server for the plans
@@ -184,7 +187,10 @@ try:
     line = p.stdout.readline().decode().strip() if ready else ""
 finally:
     p.kill()
-    err = p.communicate()[1].decode(errors="replace")
+    try:  # a helper process (wineserver) may hold the pipes for a while
+        err = p.communicate(timeout=30)[1].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        err = "(stderr still held open by a helper process)"
 pattern = rf"1\|6\|{network}\|[^|]+\|grpc\|[A-Za-z0-9+/=_-]+"
 if not re.fullmatch(pattern, line):
     sys.exit(f"{label}: no handshake line (got {line!r}); stderr:\n{err[-2000:]}")
@@ -201,15 +207,15 @@ handshake "linux_arm64 under qemu-aarch64" unix qemu-aarch64 "$work/bin/linux_ar
 step "windows_amd64 under wine"
 exe="$work/bin/windows_amd64/${name}_v$version.exe"
 export WINEPREFIX="$root/.cache/wine-prefix" WINEDEBUG=-all
-if ! command -v wine64 >/dev/null; then
+if ! wine="$(wine_loader)"; then
   echo "   wine64 is not available here: the Windows binary was checked as a PE32+ x86-64 console program only"
-elif ! wine_version="$(timeout 600 wine64 "$exe" --version 2>"$work/wine.log" | tr -d '\r')"; then
+elif ! wine_version="$(timeout 600 "$wine" "$exe" --version 2>"$work/wine.log" | tr -d '\r')"; then
   echo "   wine64 does not run the binary here ($(tail -n 3 "$work/wine.log" | tr '\n' ' ')):"
   echo "   the Windows binary was checked as a PE32+ x86-64 console program only"
 else
   [ "$wine_version" = "$name $version (plugin protocols 6.10 and 5.10)" ] || fail "windows --version under wine printed $wine_version"
   echo "   --version under wine: $wine_version"
-  handshake "windows_amd64 under wine64" tcp wine64 "$exe" || fail "windows handshake under wine"
+  handshake "windows_amd64 under wine64" tcp "$wine" "$exe" || fail "windows handshake under wine"
 fi
 
 step "loopback HTTPS provider registry"
