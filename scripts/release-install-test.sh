@@ -260,6 +260,20 @@ config() {
   grep -q "$2" "$1/main.tf" || fail "could not point the example at $2"
 }
 
+# check_task DIR CLICONFIG TERRAFORM: the demo's output holds the sample task
+# as the local OMS server serves it (0.13.4's stdout lines carry "o:").
+check_task() {
+  tf_in "$1" "$2" "$3" output -no-color -json task 2>/dev/null | sed 's/^o://' | python3 -c '
+import json, sys
+task = json.load(sys.stdin)
+assert task["status"] == "SYNCHRONIZING", task
+assert task["route"] == "HuaweiCloud:oms-sdk-test-src -> oms-sdk-test-dst", task
+print("   read the sample task through the installed provider: status", task["status"])'
+}
+
+# tf_in DIR CLICONFIG TERRAFORM ARGS...: runs Terraform in DIR (0.13 has no -chdir).
+tf_in() { (cd "$1" && TF_CLI_CONFIG_FILE="$2" "$3" "${@:4}"); }
+
 registry_cli="$work/registry.tfrc"
 printf 'provider_installation {\n  direct {}\n}\n' >"$registry_cli"
 for v in 1.15.5 1.0.3 0.13.4; do
@@ -267,7 +281,7 @@ for v in 1.15.5 1.0.3 0.13.4; do
   dir="$work/tf-$v"
   config "$dir" "$host/huawei/oms"
   tf="${terraform[$v]}"
-  TF_CLI_CONFIG_FILE="$registry_cli" "$tf" -chdir="$dir" init -no-color -input=false >"$dir/init.log" 2>&1 ||
+  tf_in "$dir" "$registry_cli" "$tf" init -no-color -input=false >"$dir/init.log" 2>&1 ||
     { cat "$dir/init.log" >&2; fail "terraform $v init"; }
   grep -q "Installed $host/huawei/oms v$version (self-signed, key ID $key_id)" "$dir/init.log" ||
     { cat "$dir/init.log" >&2; fail "terraform $v did not report the provider as signed by $key_id"; }
@@ -280,11 +294,11 @@ for v in 1.15.5 1.0.3 0.13.4; do
     grep -q "\"${h1[linux_amd64]}\"" "$lock" || fail "terraform $v lock file lacks ${h1[linux_amd64]}"
     [ "$(grep -c '"zh:' "$lock")" = 6 ] || fail "terraform $v lock file should hold the 6 zh: hashes of SHA256SUMS"
   fi
-  TF_CLI_CONFIG_FILE="$registry_cli" "$tf" -chdir="$dir" plan -no-color -input=false >"$dir/plan.log" 2>&1 ||
+  tf_in "$dir" "$registry_cli" "$tf" plan -no-color -input=false -out=demo.tfplan >"$dir/plan.log" 2>&1 ||
     { cat "$dir/plan.log" >&2; fail "terraform $v plan with the installed provider"; }
-  grep -q '"SYNCHRONIZING"' "$dir/plan.log" && grep -q 'HuaweiCloud:oms-sdk-test-src -> oms-sdk-test-dst' "$dir/plan.log" ||
-    { cat "$dir/plan.log" >&2; fail "terraform $v plan does not show the task read through the installed provider"; }
-  echo "   plan read the sample task (status SYNCHRONIZING)"
+  tf_in "$dir" "$registry_cli" "$tf" apply -no-color -input=false demo.tfplan >"$dir/apply.log" 2>&1 ||
+    { cat "$dir/apply.log" >&2; fail "terraform $v apply of the plan"; }
+  check_task "$dir" "$registry_cli" "$tf" || fail "terraform $v: the plan did not read the sample task"
 done
 
 step "terraform providers lock for the five platforms (1.15.5)"
@@ -292,7 +306,7 @@ dir="$work/tf-1.15.5"
 rm -f "$dir/.terraform.lock.hcl"
 args=()
 for p in "${platforms[@]}"; do args+=("-platform=$p"); done
-TF_CLI_CONFIG_FILE="$registry_cli" "${terraform[1.15.5]}" -chdir="$dir" providers lock -no-color "${args[@]}" >"$dir/lock.log" 2>&1 ||
+tf_in "$dir" "$registry_cli" "${terraform[1.15.5]}" providers lock -no-color "${args[@]}" >"$dir/lock.log" 2>&1 ||
   { cat "$dir/lock.log" >&2; fail "terraform providers lock"; }
 lock="$dir/.terraform.lock.hcl"
 for p in "${platforms[@]}"; do
@@ -320,14 +334,16 @@ provider_installation {
 CFG
 dir="$work/tf-mirror"
 config "$dir" "terraform.local/huawei/oms"
-TF_CLI_CONFIG_FILE="$work/mirror.tfrc" "${terraform[1.15.5]}" -chdir="$dir" init -no-color -input=false >"$dir/init.log" 2>&1 ||
+tf_in "$dir" "$work/mirror.tfrc" "${terraform[1.15.5]}" init -no-color -input=false >"$dir/init.log" 2>&1 ||
   { cat "$dir/init.log" >&2; fail "init from the filesystem mirror"; }
 grep -q "Installed terraform.local/huawei/oms v$version (unauthenticated)" "$dir/init.log" ||
   { cat "$dir/init.log" >&2; fail "init from the mirror did not install $version"; }
 grep -q "\"${h1[linux_amd64]}\"" "$dir/.terraform.lock.hcl" || fail "mirror lock file lacks ${h1[linux_amd64]}"
-TF_CLI_CONFIG_FILE="$work/mirror.tfrc" "${terraform[1.15.5]}" -chdir="$dir" plan -no-color -input=false >"$dir/plan.log" 2>&1 ||
+tf_in "$dir" "$work/mirror.tfrc" "${terraform[1.15.5]}" plan -no-color -input=false -out=demo.tfplan >"$dir/plan.log" 2>&1 ||
   { cat "$dir/plan.log" >&2; fail "plan with the provider from the mirror"; }
-grep -q '"SYNCHRONIZING"' "$dir/plan.log" || { cat "$dir/plan.log" >&2; fail "mirror plan did not read the task"; }
+tf_in "$dir" "$work/mirror.tfrc" "${terraform[1.15.5]}" apply -no-color -input=false demo.tfplan >"$dir/apply.log" 2>&1 ||
+  { cat "$dir/apply.log" >&2; fail "apply of the plan with the provider from the mirror"; }
+check_task "$dir" "$work/mirror.tfrc" "${terraform[1.15.5]}" || fail "mirror: the plan did not read the sample task"
 echo "   installed (unauthenticated, as filesystem mirrors are) and planned"
 
 echo "== release install test: OK (release.sh ${release_seconds} s, whole test $(( $(date +%s) - started )) s)"
