@@ -7,12 +7,12 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
+use rustls::RootCertStore;
 
 use super::error::OmsError;
+use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
 
 pub fn provider() -> Arc<CryptoProvider> {
     crate::crypto::provider()
@@ -20,7 +20,9 @@ pub fn provider() -> Arc<CryptoProvider> {
 
 /// Builds the client TLS configuration: OS roots (falling back to the
 /// bundled Mozilla roots when the OS has none, e.g. in minimal containers),
-/// plus an optional PEM bundle, or no verification at all when `insecure`.
+/// plus an optional PEM bundle, or no certificate verification at all when
+/// `insecure` (handshake signatures are still checked, so the peer must hold
+/// the key of the certificate it presents).
 pub fn client_config(ca_bundle_file: Option<&Path>, insecure: bool) -> Result<rustls::ClientConfig, OmsError> {
     let provider = provider();
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
@@ -29,12 +31,11 @@ pub fn client_config(ca_bundle_file: Option<&Path>, insecure: bool) -> Result<ru
     let mut config = if insecure {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert { provider }))
+            .with_custom_certificate_verifier(Arc::new(PolicyVerifier::new(CertPolicy::AnyCertificate, &provider)))
             .with_no_client_auth()
     } else {
         let mut roots = RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        roots.add_parsable_certificates(native.certs);
+        roots.add_parsable_certificates(system_roots());
         if roots.is_empty() {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         }
@@ -67,47 +68,21 @@ pub fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, OmsEr
     Ok(certs)
 }
 
-/// `insecure = true`: any certificate chain is accepted, but handshake
-/// signatures are still checked so the peer must hold the key of the
-/// certificate it presents.
-#[derive(Debug)]
-struct AcceptAnyServerCert {
-    provider: Arc<CryptoProvider>,
+/// The operating system's trust store, including `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` when set.
+#[cfg(not(target_os = "macos"))]
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    rustls_native_certs::load_native_certs().certs
 }
 
-impl ServerCertVerifier for AcceptAnyServerCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
+/// On macOS the keychain is only reachable through Apple's Security
+/// framework, which release builds cannot link (they are cross-built
+/// without the macOS SDK). Honour `SSL_CERT_FILE` like OpenSSL does; with
+/// nothing there the caller falls back to the bundled Mozilla roots, and
+/// `cacert_file` adds private CAs either way.
+#[cfg(target_os = "macos")]
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    std::env::var_os("SSL_CERT_FILE").and_then(|path| load_pem_certs(Path::new(&path)).ok()).unwrap_or_default()
 }
 
 #[cfg(test)]

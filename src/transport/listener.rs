@@ -1,21 +1,31 @@
 //! Where the gRPC server listens: a unix socket in a private temporary
 //! directory (go-plugin's default off Windows), or TCP on 127.0.0.1 within
-//! `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT` when a socket cannot be created.
+//! `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT` when a socket cannot be created, and
+//! always on Windows, as go-plugin does there.
 
+#[cfg(unix)]
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 
 pub enum Listener {
-    Unix { listener: UnixListener, path: PathBuf, _dir: tempfile::TempDir },
+    #[cfg(unix)]
+    Unix {
+        listener: UnixListener,
+        path: PathBuf,
+        _dir: tempfile::TempDir,
+    },
     Tcp(TcpListener),
 }
 
 impl Listener {
     /// Binds a unix socket, falling back to TCP.
+    #[cfg(unix)]
     pub async fn bind() -> std::io::Result<Listener> {
         match Self::bind_unix() {
             Ok(l) => Ok(l),
@@ -25,6 +35,13 @@ impl Listener {
         }
     }
 
+    /// Binds TCP: go-plugin clients on Windows expect it.
+    #[cfg(not(unix))]
+    pub async fn bind() -> std::io::Result<Listener> {
+        Self::bind_tcp().await
+    }
+
+    #[cfg(unix)]
     fn bind_unix() -> std::io::Result<Listener> {
         let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
         let dir = tempfile::Builder::new().prefix("plugin").tempdir_in(base)?;
@@ -49,6 +66,7 @@ impl Listener {
 
     pub fn network(&self) -> &'static str {
         match self {
+            #[cfg(unix)]
             Listener::Unix { .. } => "unix",
             Listener::Tcp(_) => "tcp",
         }
@@ -56,6 +74,7 @@ impl Listener {
 
     pub fn address(&self) -> String {
         match self {
+            #[cfg(unix)]
             Listener::Unix { path, .. } => path.display().to_string(),
             Listener::Tcp(l) => l.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         }
@@ -63,6 +82,7 @@ impl Listener {
 
     pub async fn accept(&self) -> std::io::Result<Stream> {
         match self {
+            #[cfg(unix)]
             Listener::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
             Listener::Tcp(l) => {
                 let (s, _) = l.accept().await?;
@@ -79,6 +99,7 @@ fn env_port(key: &str) -> Option<u16> {
 
 /// A raw accepted connection.
 pub enum Stream {
+    #[cfg(unix)]
     Unix(tokio::net::UnixStream),
     Tcp(tokio::net::TcpStream),
 }
@@ -95,31 +116,36 @@ impl tonic::transport::server::Connected for Connection {
 }
 
 macro_rules! delegate_io {
-    ($ty:ty, $($variant:ident),+) => {
+    ($ty:ty, $($(#[$attr:meta])* $variant:ident),+) => {
         impl AsyncRead for $ty {
             fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_read(cx, buf), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_read(cx, buf), )+ }
             }
         }
         impl AsyncWrite for $ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_write(cx, buf), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_write(cx, buf), )+ }
             }
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_flush(cx), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_flush(cx), )+ }
             }
             fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_shutdown(cx), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_shutdown(cx), )+ }
             }
             fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
-                match self.get_mut() { $( Self::$variant(s) => Pin::new(s).poll_write_vectored(cx, bufs), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_write_vectored(cx, bufs), )+ }
             }
             fn is_write_vectored(&self) -> bool {
-                match self { $( Self::$variant(s) => s.is_write_vectored(), )+ }
+                match self { $( $(#[$attr])* Self::$variant(s) => s.is_write_vectored(), )+ }
             }
         }
     };
 }
 
-delegate_io!(Stream, Unix, Tcp);
+delegate_io!(
+    Stream,
+    #[cfg(unix)]
+    Unix,
+    Tcp
+);
 delegate_io!(Connection, Plain, Tls);

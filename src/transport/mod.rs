@@ -65,6 +65,7 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
     );
 
     let socket_path = match &listener {
+        #[cfg(unix)]
         Listener::Unix { path, .. } => Some(path.clone()),
         Listener::Tcp(_) => None,
     };
@@ -212,6 +213,7 @@ fn accept_loop(
 /// go-plugin servers ignore SIGINT: a Ctrl-C in the terminal reaches the
 /// whole process group, and Terraform itself sends StopProvider and lets the
 /// run finish. Dying here would turn into "Plugin did not respond".
+#[cfg(unix)]
 fn ignore_interrupts() {
     match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
         Ok(mut sig) => {
@@ -222,6 +224,22 @@ fn ignore_interrupts() {
             });
         }
         Err(e) => logging::warn("Could not install the SIGINT handler", &[("error", &e.to_string())]),
+    }
+}
+
+/// Windows has no SIGINT; a console Ctrl-C handler that swallows the event
+/// plays the same role.
+#[cfg(windows)]
+fn ignore_interrupts() {
+    match tokio::signal::windows::ctrl_c() {
+        Ok(mut sig) => {
+            tokio::spawn(async move {
+                while sig.recv().await.is_some() {
+                    logging::debug("Ignoring Ctrl-C; Terraform sends StopProvider", &[]);
+                }
+            });
+        }
+        Err(e) => logging::warn("Could not install the Ctrl-C handler", &[("error", &e.to_string())]),
     }
 }
 

@@ -4,17 +4,18 @@
 //!
 //! Terraform's client certificate is ECDSA P-521 with cA=true. A stock
 //! WebPKI client verifier rejects a CA certificate used as an end entity,
-//! and the *ring* backend cannot verify P-521 at all, so we pin the exact
-//! certificate bytes and verify the handshake signature with aws-lc-rs
-//! algorithms (see [`crate::crypto`]), which support P-521. Any other certificate, or none, is refused.
+//! and *ring* alone cannot verify P-521, so we pin the exact certificate
+//! bytes and verify the handshake signature with the process's provider,
+//! which adds P-521 (see [`crate::crypto`]). Any other certificate, or none,
+//! is refused.
 
 use std::sync::Arc;
 
-use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
-use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{DigitallySignedStruct, DistinguishedName, Error as TlsError, ServerConfig, SignatureScheme};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::ServerConfig;
+
+use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
 
 pub fn crypto_provider() -> Arc<CryptoProvider> {
     crate::crypto::provider()
@@ -80,69 +81,11 @@ pub fn parse_pem_certificate(pem: &str) -> Result<CertificateDer<'static>, Strin
     }
 }
 
-/// Accepts exactly one client certificate, byte for byte.
-#[derive(Debug)]
-pub struct PinnedClientCert {
-    pinned: CertificateDer<'static>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl PinnedClientCert {
-    pub fn new(pinned: CertificateDer<'static>, provider: &CryptoProvider) -> Self {
-        PinnedClientCert { pinned, algorithms: provider.signature_verification_algorithms }
-    }
-}
-
-impl ClientCertVerifier for PinnedClientCert {
-    fn offer_client_auth(&self) -> bool {
-        true
-    }
-    fn client_auth_mandatory(&self) -> bool {
-        true
-    }
-    fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        &[]
-    }
-    fn verify_client_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _now: UnixTime,
-    ) -> Result<ClientCertVerified, TlsError> {
-        if end_entity.as_ref() == self.pinned.as_ref() {
-            Ok(ClientCertVerified::assertion())
-        } else {
-            Err(TlsError::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
-        }
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        // Includes ECDSA_NISTP521_SHA512 with aws-lc-rs: Go only sends its
-        // P-521 certificate when the server lists a scheme it can use.
-        self.algorithms.supported_schemes()
-    }
-}
-
 /// The server TLS configuration: TLS 1.2+, ALPN `h2` (grpc-go ≥ 1.67 refuses
 /// connections without it), and the pinned client certificate.
 pub fn server_config(identity: &ServerIdentity, client_cert: CertificateDer<'static>) -> Result<ServerConfig, String> {
     let provider = crypto_provider();
-    let verifier = Arc::new(PinnedClientCert::new(client_cert, &provider));
+    let verifier = Arc::new(PolicyVerifier::new(CertPolicy::Pinned(client_cert), &provider));
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| format!("TLS versions: {e}"))?
@@ -175,12 +118,14 @@ mod tests {
 
     #[test]
     fn verifier_pins_exact_bytes_and_offers_p521() {
+        use rustls::pki_types::UnixTime;
+        use rustls::server::danger::ClientCertVerifier;
         let a = generate_server_identity().unwrap().cert_der;
         let b = generate_server_identity().unwrap().cert_der;
-        let v = PinnedClientCert::new(a.clone(), &crypto_provider());
+        let v = PolicyVerifier::new(CertPolicy::Pinned(a.clone()), &crypto_provider());
         assert!(v.verify_client_cert(&a, &[], UnixTime::now()).is_ok());
         assert!(v.verify_client_cert(&b, &[], UnixTime::now()).is_err());
         assert!(v.client_auth_mandatory());
-        assert!(v.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(v.supported_verify_schemes().contains(&rustls::SignatureScheme::ECDSA_NISTP521_SHA512));
     }
 }

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use hyper_util::rt::TokioIo;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use terraform_provider_oms::crypto::verifier::{CertPolicy, PolicyVerifier};
 use tonic::transport::{Channel, Endpoint, Uri};
 
 pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -117,16 +116,17 @@ impl Plugin {
     /// Connects as Terraform does: TLS with SNI `localhost`, the server
     /// certificate pinned from the handshake, and `client` as our identity.
     pub async fn connect(&self, client: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+        // aws-lc-rs: the only rustls back-end that can sign with the P-521 client key.
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = self.server_cert.as_ref().map(|cert| {
             let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
                 .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
                 .unwrap()
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedServer {
-                    der: cert.clone(),
-                    algorithms: provider.signature_verification_algorithms,
-                }));
+                .with_custom_certificate_verifier(Arc::new(PolicyVerifier::new(
+                    CertPolicy::Pinned(CertificateDer::from(cert.clone())),
+                    &provider,
+                )));
             let mut config = match client {
                 Some(c) => builder
                     .with_client_auth_cert(vec![c.der.clone()], PrivateKeyDer::Pkcs8(c.key.clone_key()))
@@ -202,45 +202,3 @@ impl Drop for Plugin {
 
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
-
-#[derive(Debug)]
-struct PinnedServer {
-    der: Vec<u8>,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.der.as_slice() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General("server certificate differs from the handshake".into()))
-        }
-    }
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(m, c, d, &self.algorithms)
-    }
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(m, c, d, &self.algorithms)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
