@@ -448,9 +448,8 @@ def bench_rpc(root, server, rounds, seconds, concurrency, ids):
     if line is None:
         raise RuntimeError(f"the RPC benchmark printed no result:\n{text[-3000:]}")
     raw = json.loads(line[len("BENCH_RPC "):])
-    res = {client: {int(c): rates for c, rates in per_c.items()} for client, per_c in raw.items()}
-    res["requests_answered"] = server.answered_ok() - before
-    return res
+    raw["requests_answered"] = server.answered_ok() - before
+    return raw
 
 
 # ---------------------------------------------------------------- 5: size
@@ -487,9 +486,9 @@ def summarize(r):
     s["plan_ms"] = {n: median(v) for n, v in P.items()}
     s["plan_cost_ms"] = {n: s["plan_ms"][n] - s["plan_ms"]["empty"] for n in ("oms", "null")}
     M = r["many"]
-    s["many"] = {n: {k: median(v[k]) for k in ("wall_s", "cpu_s", "peak_rss_kib", "launches")} for n in M}
+    s["many"] = {n: {k: median(M[n][k]) for k in ("wall_s", "cpu_s", "peak_rss_kib", "launches")} for n in M}
     R = r["rpc"]
-    s["rpc"] = {c: {"harness": median(R["harness"][c]), "floor": median(R["floor"][c])} for c in R["harness"]}
+    s["rpc"] = {int(c): {"harness": median(R["harness"][c]), "floor": median(R["floor"][c])} for c in R["harness"]}
     s["size"] = r["size"]
     return s
 
@@ -695,11 +694,33 @@ def main():
     ap.add_argument("--rpc-seconds", type=float, default=1.0)
     ap.add_argument("--concurrency", default="1,16,64")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--report-from", help="redo the report from a results JSON, without measuring")
     ap.add_argument("--command", default="scripts/bench.sh")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     started = time.time()
+    if args.report_from:
+        with open(args.report_from) as f:
+            r = json.load(f)
+    else:
+        r = measure(args)
+        r["elapsed_s"] = time.time() - started
+        # Saved before any reduction, so a report can be redone without measuring again.
+        with open(args.json, "w") as f:
+            json.dump(r, f, indent=1)
+    s = summarize(r)
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    png = os.path.splitext(os.path.basename(args.out))[0] + ".png"
+    chart(s, os.path.join(out_dir, png), args)
+    report(r, s, args, args.out, png)
+    log(f"wrote {args.out} and {png}; measuring took {r['elapsed_s'] / 60:.1f} min")
+    with open(args.out) as f:
+        print("\n".join(ln for ln in f.read().splitlines() if ln.startswith("|")))
+
+
+def measure(args):
     r = {"machine": machine()}
     work = tempfile.mkdtemp(prefix="oms-bench.")
     try:
@@ -712,9 +733,9 @@ def main():
         ids = task_ids(args.many)
         server = Server(args.server, work, ids)
         try:
-            null_dir = os.path.dirname(args.null)
             tf = Terraform(args.terraform, work, {"terraform.local/local/oms": os.path.dirname(args.ours),
-                                                   "registry.terraform.io/hashicorp/null": null_dir}, "direct")
+                                                   "registry.terraform.io/hashicorp/null": os.path.dirname(args.null)},
+                           "direct")
             log(f"2. cost per plan ({args.rounds} rounds × 3 configurations)")
             r["plan_cost"] = bench_plan_cost(tf, server, work, args.rounds)
             tf_wrapped = Terraform(args.terraform, work, {
@@ -727,23 +748,10 @@ def main():
             r["rpc"] = bench_rpc(args.root, server, args.rpc_rounds, args.rpc_seconds, conc, ids)
         finally:
             server.stop()
-        r["elapsed_s"] = time.time() - started
-        s = summarize(r)
-        out_dir = os.path.dirname(os.path.abspath(args.out))
-        os.makedirs(out_dir, exist_ok=True)
-        png = os.path.splitext(os.path.basename(args.out))[0] + ".png"
-        with open(args.json, "w") as f:
-            json.dump({"raw": r, "summary": s}, f, indent=1, default=str)
-        chart(s, os.path.join(out_dir, png), args)
-        report(r, s, args, args.out, png)
-        log(f"wrote {args.out} and {png} in {r['elapsed_s'] / 60:.1f} min")
-        with open(args.out) as f:
-            table = [ln for ln in f.read().splitlines() if ln.startswith("|")]
-        print("\n".join(table[:20]))
+        return r
     finally:
         cleanup()
         shutil.rmtree(work, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

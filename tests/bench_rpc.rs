@@ -168,6 +168,8 @@ fn rpc_throughput() {
         };
 
         // The floor: a pooled HTTP client signing each request as the provider does.
+        // Plain HTTP, but reqwest is built without a default crypto provider.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let http = reqwest::Client::builder().build().expect("HTTP client");
         let host = url::Url::parse(&s.url).expect("OMS_BENCH_URL");
         let host = format!("{}:{}", host.host_str().unwrap(), host.port_or_known_default().unwrap());
