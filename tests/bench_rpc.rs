@@ -11,21 +11,20 @@
 //! Every call must succeed: a failed read or a non-200 answer fails the benchmark, so a
 //! broken setup can never pass as a fast one.
 
-#[path = "common/plugin.rs"]
-mod plugin;
+mod common;
+
+use common::plugin::{self, dynamic, object_for};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use terraform_provider_oms::framework::schema::Block;
 use terraform_provider_oms::framework::value::Value;
 use terraform_provider_oms::oms::signer;
-use terraform_provider_oms::protocol::cty_msgpack;
 use terraform_provider_oms::protocol::tfplugin6;
 use terraform_provider_oms::protocol::tfplugin6::provider_client::ProviderClient;
-use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
+use terraform_provider_oms::provider::{provider_schema, sync_task};
 
 // The local server's demo identity (see `oms-local-server --help`).
 const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
@@ -62,21 +61,6 @@ fn settings() -> Settings {
             .map(|c| c.parse().expect("OMS_BENCH_CONCURRENCY"))
             .collect(),
     }
-}
-
-fn object_for(block: &Block, set: &[(&str, Value)]) -> Value {
-    let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
-    for b in &block.blocks {
-        m.insert(b.type_name.clone(), Value::Null);
-    }
-    for (k, v) in set {
-        m.insert(k.to_string(), v.clone());
-    }
-    Value::Object(m)
-}
-
-fn dynamic(v: &Value, block: &Block) -> tfplugin6::DynamicValue {
-    tfplugin6::DynamicValue { msgpack: cty_msgpack::encode(v, &block.implied_type()).unwrap(), json: vec![] }
 }
 
 /// Runs `call` in `concurrency` loops for `seconds`; returns completed calls per second.
@@ -143,7 +127,7 @@ fn rpc_throughput() {
             .expect("ConfigureProvider")
             .into_inner();
         assert!(configured.diagnostics.is_empty(), "{:?}", configured.diagnostics);
-        let task_block = sync_task_schema::schema().block;
+        let task_block = sync_task::schema().block;
         let harness_call = move |id: String| {
             let mut grpc = grpc.clone();
             let request = tfplugin6::read_data_source::Request {

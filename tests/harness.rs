@@ -196,25 +196,11 @@ mod read {
     use oms_local_server::{
         Fault, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY, SEED_TASK_ID,
     };
-    use std::collections::BTreeMap;
     use terraform_provider_oms::framework::value::Value;
     use terraform_provider_oms::protocol::cty_msgpack;
     use terraform_provider_oms::provider::{provider_schema, sync_task};
 
-    fn object_for(block: &terraform_provider_oms::framework::schema::Block, set: &[(&str, Value)]) -> Value {
-        let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
-        for b in &block.blocks {
-            m.insert(b.type_name.clone(), Value::Null);
-        }
-        for (k, v) in set {
-            m.insert(k.to_string(), v.clone());
-        }
-        Value::Object(m)
-    }
-
-    fn dynamic(v: &Value, block: &terraform_provider_oms::framework::schema::Block) -> tfplugin6::DynamicValue {
-        tfplugin6::DynamicValue { msgpack: cty_msgpack::encode(v, &block.implied_type()).unwrap(), json: vec![] }
-    }
+    use common::plugin::{dynamic, object_for};
 
     /// Sends ConfigureProvider with `config` (an object of the provider schema).
     async fn configure(

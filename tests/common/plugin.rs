@@ -10,7 +10,11 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use std::collections::BTreeMap;
 use terraform_provider_oms::crypto::verifier::{CertPolicy, PolicyVerifier};
+use terraform_provider_oms::framework::schema::Block;
+use terraform_provider_oms::framework::value::Value;
+use terraform_provider_oms::protocol::{cty_msgpack, tfplugin6};
 use tonic::transport::{Channel, Endpoint, Uri};
 
 pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -202,3 +206,21 @@ impl Drop for Plugin {
 
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
+
+/// A configuration object for `block` with every attribute and nested block
+/// null except those in `set`, the shape Terraform sends for a sparse config.
+pub fn object_for(block: &Block, set: &[(&str, Value)]) -> Value {
+    let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+    for b in &block.blocks {
+        m.insert(b.type_name.clone(), Value::Null);
+    }
+    for (k, v) in set {
+        m.insert(k.to_string(), v.clone());
+    }
+    Value::Object(m)
+}
+
+/// `v` as the msgpack DynamicValue Terraform would send for `block`.
+pub fn dynamic(v: &Value, block: &Block) -> tfplugin6::DynamicValue {
+    tfplugin6::DynamicValue { msgpack: cty_msgpack::encode(v, &block.implied_type()).unwrap(), json: vec![] }
+}
