@@ -16,6 +16,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tonic::transport::{Channel, Endpoint, Uri};
 
+#[path = "secrets.rs"]
+pub mod secrets;
+
 pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// A client identity like go-plugin's: ECDSA P-521, self-signed, cA=true.
@@ -199,6 +202,11 @@ impl Drop for Plugin {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Every harness test's provider output, checked once at the end.
+        if !std::thread::panicking() {
+            secrets::assert_no_secrets(&self.stderr_text(), "provider stderr");
+            secrets::assert_no_secrets(&self.stdout_after_handshake(), "provider stdout");
+        }
     }
 }
 

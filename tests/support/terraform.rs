@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+#[path = "../common/secrets.rs"]
+mod secrets;
+
 /// The provider address used in configurations and in the CLI config.
 pub const PROVIDER_ADDRESS: &str = terraform_provider_oms::provider::PROVIDER_ADDRESS;
 /// The version the filesystem mirror advertises (the crate version).
@@ -525,6 +528,10 @@ impl Output {
     ) -> Output {
         let raw_stdout = String::from_utf8_lossy(&stdout).into_owned();
         let stderr = String::from_utf8_lossy(&stderr).into_owned();
+        // Every Terraform run of the suite: its output, diagnostics and (with TF_LOG)
+        // the provider's logs.
+        secrets::assert_no_secrets(&raw_stdout, &format!("{description}: stdout"));
+        secrets::assert_no_secrets(&stderr, &format!("{description}: stderr"));
         let (stdout, errors) = if tf.is_patched_cloudrail_build() || is_prefixed_output(&raw_stdout) {
             split_prefixed_output(&raw_stdout)
         } else {
