@@ -294,14 +294,15 @@ fn noise(len: usize, mut seed: u64) -> Vec<u8> {
 /// The hostile DynamicValues, each with a name for failure messages.
 fn hostile_values() -> Vec<(&'static str, pb::DynamicValue)> {
     let good = cty_msgpack::encode(&read_config(SEED_TASK_ID), &data_block().implied_type()).unwrap();
-    let mut extra = map(&[("bogus_attribute", vec![0xc0])]);
-    extra.remove(0);
-    let mut with_extra = good.clone();
-    // One more entry than the schema has: bump the map length and append a key.
-    let n = object_for(&data_block(), &[]).len();
-    assert!(n < 15, "the fixmap header below assumes a small schema");
-    with_extra[0] = 0x80 | (n as u8 + 1);
-    with_extra.extend_from_slice(&extra);
+    // Every attribute of the schema plus one it does not have.
+    let block = data_block();
+    let m = object_for(&block, &[]);
+    let mut entries: Vec<(&str, Vec<u8>)> = m
+        .keys()
+        .map(|k| (k.as_str(), if k == "sync_task_id" { mp_str(SEED_TASK_ID) } else { vec![0xc0] }))
+        .collect();
+    entries.push(("bogus_attribute", vec![0xc0]));
+    let with_extra = map(&entries);
     let deep_array: Vec<u8> = std::iter::repeat_n(0x91u8, 100_000).chain([0xc0]).collect();
     let deep_json: Vec<u8> =
         std::iter::repeat_n(b'[', 100_000).chain(std::iter::repeat_n(b']', 100_000)).collect();

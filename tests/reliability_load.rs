@@ -8,8 +8,8 @@
 //!   and none per stall: retries neither give up early nor duplicate requests;
 //! * the provider's open file descriptors and RSS come back to their start level.
 //!
-//! "Start level" is measured after a warm-up that runs the same workload (faults
-//! included) at the same concurrency, not at launch: the first wave opens up to one
+//! "Start level" is measured after a warm-up of 1,000 calls of the same workload
+//! (faults included) at the same concurrency, not at launch: the first wave opens up to one
 //! pooled HTTP connection per concurrent stream (kept for the pool's idle timeout) and
 //! the allocator, Tokio and rustls size their buffers and thread-local caches once.
 //! After that, a leak grows with the number of calls, so 2,000 more calls must not
@@ -36,7 +36,7 @@ use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
 type Client = tfplugin6::provider_client::ProviderClient<tonic::transport::Channel>;
 
 const CALLS: usize = 2_000;
-const WARM_UP_CALLS: usize = 256;
+const WARM_UP_CALLS: usize = 1_000;
 const CONCURRENCY: usize = 64;
 
 const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
@@ -97,6 +97,20 @@ fn cycles_for(calls: usize) -> usize {
 
 fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the provider's /proc/PID/fd").count()
+}
+
+/// Open descriptors as (sockets, everything else).
+fn fds_by_kind(pid: u32) -> (usize, usize) {
+    let mut sockets = 0;
+    let mut others = 0;
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the provider's /proc/PID/fd").flatten() {
+        match std::fs::read_link(entry.path()) {
+            Ok(target) if target.to_string_lossy().starts_with("socket:") => sockets += 1,
+            Ok(_) => others += 1,
+            Err(_) => {} // closed while we looked
+        }
+    }
+    (sockets, others)
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -209,31 +223,45 @@ async fn two_thousand_reads_over_64_streams_with_a_quarter_faulty() {
         .into_inner();
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
     let launch_fds = fd_count(pid);
+    let (launch_sockets, _) = fds_by_kind(pid);
 
     faulty_wave(&server, &client, WARM_UP_CALLS, pid).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (warm_fds, warm_rss) = (fd_count(pid), rss_kib(pid));
+    let (warm_fds, warm_rss, (_, warm_others)) = (fd_count(pid), rss_kib(pid), fds_by_kind(pid));
 
     let load_started = Instant::now();
     let peak_fds = faulty_wave(&server, &client, CALLS, pid).await;
     let load_took = load_started.elapsed();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (end_fds, end_rss) = (fd_count(pid), rss_kib(pid));
+    let (end_fds, end_rss, (end_sockets, end_others)) = (fd_count(pid), rss_kib(pid), fds_by_kind(pid));
     eprintln!(
         "load: {CALLS} calls in {load_took:?} ({:.0}/s); fds launch {launch_fds} warm {warm_fds} peak {peak_fds} \
-         end {end_fds}; RSS warm {warm_rss} KiB end {end_rss} KiB; total {:?}",
+         end {end_fds} ({end_sockets} sockets); RSS warm {warm_rss} KiB end {end_rss} KiB; total {:?}",
         CALLS as f64 / load_took.as_secs_f64(),
         started.elapsed()
     );
 
-    // Descriptors: one pooled connection per concurrent stream at most (resets close
-    // theirs), so never more than 64 above the configured process, and back within a
-    // few of the warm level (connections a reset closed may or may not be re-opened).
-    assert!(peak_fds <= launch_fds + CONCURRENCY + 8, "fds peaked at {peak_fds} (launch {launch_fds})");
-    assert!(end_fds <= warm_fds + 8, "fds grew from {warm_fds} to {end_fds} over {CALLS} calls");
-    // Memory: 2,000 calls after the warm-up may move RSS by allocator noise only. A leak
-    // of even 1 KiB per call (a request, a response body, a log line) would add ~2 MiB.
-    let allowed = warm_rss / 10 + 1024;
+    // Descriptors. Everything but sockets (pipes, epoll, eventfd, files) is back at
+    // exactly the warm level. Sockets: the HTTP pool keeps one idle connection per
+    // stream that needed one (for its 90 s idle timeout), so the level after a wave is
+    // the launch level plus at most one per concurrent stream; how many of those are
+    // open at a given moment varies between waves (resets close theirs), so this
+    // bound, not the warm count, is the start level for sockets. A leak of one
+    // descriptor per reset (150 a wave) or per retry would exceed it; a brief overlap
+    // while reset connections close is allowed for the peak.
+    assert_eq!(end_others, warm_others, "non-socket descriptors changed over {CALLS} calls");
+    assert!(
+        end_sockets <= launch_sockets + CONCURRENCY,
+        "{end_sockets} sockets open after {CALLS} calls (launch {launch_sockets}, pool bound {CONCURRENCY})"
+    );
+    assert!(peak_fds <= launch_fds + CONCURRENCY + 16, "fds peaked at {peak_fds} (launch {launch_fds})");
+    // Memory: 2,000 calls after the warm-up may move RSS by allocator noise only. Measured
+    // (debug build, trace logging): the first ~2,000 calls add ~1 MiB while buffers and
+    // caches settle, then waves of 2,000 stay within ±0.5 MiB of each other; hence the
+    // 1,000-call warm-up and a bound of 5% + 1 MiB (~2.2 MiB). Anything retained per
+    // call — a request or response buffer, a log line, a stream — is well above the
+    // 1.1 KiB per call that this allows.
+    let allowed = warm_rss / 20 + 1024;
     assert!(end_rss <= warm_rss + allowed, "RSS grew from {warm_rss} KiB to {end_rss} KiB over {CALLS} calls");
 
     // The same process still serves, and nothing it logged or answered had a secret.
