@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-// The codecs (being split into decode/encode modules; the API stays).
-use terraform_provider_oms::protocol::{cty_json, cty_msgpack};
 use terraform_provider_oms::framework::types::Type;
 use terraform_provider_oms::framework::value::{Number, Refinements, Value};
+// The codecs under test (their modules are being split; this public API stays).
+use terraform_provider_oms::protocol::{cty_json, cty_msgpack};
 use terraform_provider_oms::provider::{provider_schema, sync_task_schema};
 
 fn config(cases: u32) -> ProptestConfig {
@@ -225,9 +225,9 @@ fn to_cty_json(v: &Value, ty: &Type) -> serde_json::Value {
             J::Array(items.iter().zip(elems).map(|(i, t)| to_cty_json(i, t)).collect())
         }
         (Value::Map(m), Type::Map(e)) => J::Object(m.iter().map(|(k, v)| (k.clone(), to_cty_json(v, e))).collect()),
-        (Value::Object(m), Type::Object(attrs)) => {
-            J::Object(attrs.iter().map(|(k, t)| (k.clone(), to_cty_json(m.get(k).unwrap_or(&Value::Null), t))).collect())
-        }
+        (Value::Object(m), Type::Object(attrs)) => J::Object(
+            attrs.iter().map(|(k, t)| (k.clone(), to_cty_json(m.get(k).unwrap_or(&Value::Null), t))).collect(),
+        ),
         (v, t) => panic!("generator produced {v:?} for {t:?}"),
     }
 }
@@ -378,14 +378,8 @@ fn huge_length_prefixes_are_refused_cheaply() {
         &[0xc9, 0xff, 0xff, 0xff, 0xff, 0x0c],
         &[0x92, 0xc6, 0xff, 0xff, 0xff, 0xff],
     ];
-    let types = [
-        Type::list(Type::String),
-        Type::map(Type::String),
-        Type::String,
-        Type::String,
-        Type::String,
-        Type::Dynamic,
-    ];
+    let types =
+        [Type::list(Type::String), Type::map(Type::String), Type::String, Type::String, Type::String, Type::Dynamic];
     for _ in 0..1000 {
         for (bytes, ty) in cases.iter().zip(&types) {
             assert!(cty_msgpack::decode(bytes, ty).is_err(), "{bytes:x?}");

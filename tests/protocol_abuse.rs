@@ -108,7 +108,8 @@ impl Harness {
                 .unwrap();
         let id = plugin::client_identity();
         let versions = protocol.version.to_string();
-        let plugin = plugin::launch(Some(&id), &[("PLUGIN_PROTOCOL_VERSIONS", &versions), ("TF_LOG_PROVIDER", "trace")]);
+        let plugin =
+            plugin::launch(Some(&id), &[("PLUGIN_PROTOCOL_VERSIONS", &versions), ("TF_LOG_PROVIDER", "trace")]);
         assert_eq!(plugin.protocol, protocol.version);
         let channel = plugin.connect(Some(&id)).await.expect("connect");
         Harness { protocol, plugin, channel, server }
@@ -154,7 +155,11 @@ impl Harness {
             .map(|r| r.diagnostics)
     }
 
-    async fn read(&self, type_name: &str, config: pb::DynamicValue) -> Result<pb::read_data_source::Response, tonic::Status> {
+    async fn read(
+        &self,
+        type_name: &str,
+        config: pb::DynamicValue,
+    ) -> Result<pb::read_data_source::Response, tonic::Status> {
         let req =
             pb::read_data_source::Request { type_name: type_name.into(), config: Some(config), ..Default::default() };
         self.call(READ, req).await
@@ -272,10 +277,8 @@ fn mp_int(i: i64) -> Vec<u8> {
 fn read_config_with(attr: &str, encoded: Vec<u8>) -> Vec<u8> {
     let block = data_block();
     let m = object_for(&block, &[]);
-    let entries: Vec<(&str, Vec<u8>)> = m
-        .keys()
-        .map(|k| (k.as_str(), if k == attr { encoded.clone() } else { vec![0xc0] }))
-        .collect();
+    let entries: Vec<(&str, Vec<u8>)> =
+        m.keys().map(|k| (k.as_str(), if k == attr { encoded.clone() } else { vec![0xc0] })).collect();
     map(&entries)
 }
 
@@ -297,15 +300,12 @@ fn hostile_values() -> Vec<(&'static str, pb::DynamicValue)> {
     // Every attribute of the schema plus one it does not have.
     let block = data_block();
     let m = object_for(&block, &[]);
-    let mut entries: Vec<(&str, Vec<u8>)> = m
-        .keys()
-        .map(|k| (k.as_str(), if k == "sync_task_id" { mp_str(SEED_TASK_ID) } else { vec![0xc0] }))
-        .collect();
+    let mut entries: Vec<(&str, Vec<u8>)> =
+        m.keys().map(|k| (k.as_str(), if k == "sync_task_id" { mp_str(SEED_TASK_ID) } else { vec![0xc0] })).collect();
     entries.push(("bogus_attribute", vec![0xc0]));
     let with_extra = map(&entries);
     let deep_array: Vec<u8> = std::iter::repeat_n(0x91u8, 100_000).chain([0xc0]).collect();
-    let deep_json: Vec<u8> =
-        std::iter::repeat_n(b'[', 100_000).chain(std::iter::repeat_n(b']', 100_000)).collect();
+    let deep_json: Vec<u8> = std::iter::repeat_n(b'[', 100_000).chain(std::iter::repeat_n(b']', 100_000)).collect();
     let mut deep_in_attr = vec![0x91u8; 10_000];
     deep_in_attr.push(0xc0);
     vec![
@@ -444,9 +444,10 @@ async fn calls_out_of_order(protocol: Protocol) {
     assert!(h.validate("oms_sync_task", config.clone()).await.unwrap().is_empty());
 
     // Configure twice: the second configuration is the one used.
-    let other = LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
-        .await
-        .unwrap();
+    let other =
+        LocalOmsServer::start(ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY))
+            .await
+            .unwrap();
     let r = h.configure(dynamic(&provider_config(&other.url()), &provider_block())).await.unwrap();
     assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
     h.configure_good().await;
@@ -505,8 +506,8 @@ async fn oversized_message(protocol: Protocol) {
     let v = protocol.version;
     let body_len = MAX_MESSAGE_BYTES + 1024;
     // A valid ReadDataSource whose config is one enormous (ignored) bytes field.
-    let mut body = pb::read_data_source::Request { type_name: "oms_sync_task".into(), ..Default::default() }
-        .encode_to_vec();
+    let mut body =
+        pb::read_data_source::Request { type_name: "oms_sync_task".into(), ..Default::default() }.encode_to_vec();
     // Unknown field 15, length-delimited: protobuf decoders skip it.
     let filler = body_len - body.len() - 6;
     body.push(15 << 3 | 2);

@@ -180,7 +180,8 @@ fn faults() -> Vec<(&'static str, Option<Fault>, &'static str)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_read_outcome_is_free_of_credentials() {
     // One server per credential kind: AK/SK, AK/SK with a security token, an IAM token.
-    let aksk = LocalOmsServer::start(ServerConfig::with_sample_tasks(PROJECT_ID, ACCESS_KEY, SECRET_KEY)).await.unwrap();
+    let aksk =
+        LocalOmsServer::start(ServerConfig::with_sample_tasks(PROJECT_ID, ACCESS_KEY, SECRET_KEY)).await.unwrap();
     let sts = LocalOmsServer::start(ServerConfig {
         security_token: Some(SECURITY_TOKEN.into()),
         ..ServerConfig::with_sample_tasks(PROJECT_ID, ACCESS_KEY, SECRET_KEY)
@@ -204,7 +205,11 @@ async fn every_read_outcome_is_free_of_credentials() {
         (
             "AK/SK+ST",
             &sts,
-            vec![ak.clone(), ("secret_key", Value::string(SECRET_KEY)), ("security_token", Value::string(SECURITY_TOKEN))],
+            vec![
+                ak.clone(),
+                ("secret_key", Value::string(SECRET_KEY)),
+                ("security_token", Value::string(SECURITY_TOKEN)),
+            ],
         ),
         ("token", &token, vec![("token", Value::string(AUTH_TOKEN))]),
     ];
