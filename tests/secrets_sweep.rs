@@ -14,6 +14,8 @@
 
 #[path = "common/plugin.rs"]
 mod plugin;
+#[path = "support/terraform.rs"]
+mod terraform;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -35,6 +37,9 @@ const AUTH_TOKEN: &str = "sweep-TOKEN-dugong-3a9e6c15-never-print";
 const WRONG_SECRET_KEY: &str = "sweep-SK-wrong-serval-77b2d4e0-never-print";
 const WRONG_TOKEN: &str = "sweep-TOKEN-wrong-gharial-0e4f9a2c-never-print";
 
+/// Planted on purpose to prove the shared helpers' checks are wired in.
+const PROBE_SECRET_KEY: &str = "sweep-SK-probe-4b1e0f7a-never-print";
+
 const ALL: [&str; 5] = [SECRET_KEY, SECURITY_TOKEN, AUTH_TOKEN, WRONG_SECRET_KEY, WRONG_TOKEN];
 
 #[test]
@@ -51,6 +56,7 @@ fn the_scan_finds_the_suites_secrets_and_no_names() {
         AUTH_TOKEN,
         WRONG_SECRET_KEY,
         WRONG_TOKEN,
+        PROBE_SECRET_KEY,
     ];
     for secret in must {
         assert!(found.iter().any(|s| s == secret), "the scan missed {secret:?}; it found {found:#?}");
@@ -68,6 +74,33 @@ fn the_check_fails_on_a_secret_without_repeating_it() {
     assert!(message.contains("sample") && message.contains("line 2"), "{message}");
     assert!(!message.contains(AUTH_TOKEN), "the check's own message must not show the secret");
     assert_no_secrets("X-Auth-Token: (redacted); secret_key is sensitive", "clean");
+}
+
+/// The harness checks a provider's whole stderr when the test is done with it.
+#[test]
+fn the_harness_checks_provider_output() {
+    let p = plugin::launch(None, &[]);
+    p.stderr.lock().unwrap().push_str(&format!("{{\"@message\":\"{PROBE_SECRET_KEY}\"}}\n"));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(p)))
+        .expect_err("a secret in a provider's stderr must fail the test");
+    let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("provider stderr"), "{message}");
+}
+
+/// Every Terraform run's output is checked.
+#[test]
+fn the_terraform_runner_checks_terraform_output() {
+    let tf = terraform::Terraform::get("1.15.5");
+    let ws = terraform::Workspace::new(&tf);
+    ws.main_tf(&format!("output \"leak\" {{\n  value = \"{PROBE_SECRET_KEY}\"\n}}\n"));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ws.run(&["apply", "-auto-approve"])))
+        .expect_err("a secret in Terraform's output must fail the test");
+    let message = err.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("stdout") && message.contains("terraform 1.15.5 apply"), "{message}");
+    // The same run without the secret passes the check.
+    let ws = terraform::Workspace::new(&tf);
+    ws.main_tf("output \"fine\" {\n  value = \"(redacted)\"\n}\n");
+    ws.run(&["apply", "-auto-approve"]).assert_success();
 }
 
 // ------------------------------------------------------------ targeted sweep
