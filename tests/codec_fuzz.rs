@@ -439,3 +439,20 @@ fn schema_objects_round_trip_through_both_codecs() {
         assert_eq!(cty_json::decode(&text, &ty).unwrap(), v);
     }
 }
+
+/// Found by `json_decodes_the_cty_json_form`: serde_json's default float parsing may
+/// be one ULP off, so a JSON DynamicValue number could arrive changed. The
+/// `float_roundtrip` feature of serde_json (Cargo.toml) makes it exact.
+#[test]
+fn json_numbers_decode_exactly() {
+    for f in [5.4491608910210924e-21, 2.2453073273609322e111, 0.1 + 0.2, f64::MIN_POSITIVE, f64::MAX] {
+        let text = serde_json::to_vec(&serde_json::json!({ "n": f })).unwrap();
+        let v = cty_json::decode(&text, &Type::object([("n", Type::Number)])).unwrap();
+        match v.get("n") {
+            Value::Number(Number::Float(back)) => {
+                assert_eq!(back.to_bits(), f.to_bits(), "{f:e} came back as {back:e}")
+            }
+            other => panic!("{f:e} came back as {other:?}"),
+        }
+    }
+}
