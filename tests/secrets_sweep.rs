@@ -12,6 +12,9 @@
 //!   refused header values — with each credential kind, and every diagnostic and log
 //!   line is checked for the secrets in use.
 
+// Both helpers load `common/secrets.rs` (until the helpers become one module).
+#![allow(clippy::duplicate_mod)]
+
 #[path = "common/plugin.rs"]
 mod plugin;
 #[path = "support/terraform.rs"]
@@ -121,6 +124,9 @@ fn dynamic(v: &Value, block: &Block) -> tfplugin6::DynamicValue {
 }
 
 type Client = tfplugin6::provider_client::ProviderClient<tonic::transport::Channel>;
+
+/// A credential setup: its name, the server that expects it, the provider attributes.
+type CredentialCase<'a> = (&'static str, &'a LocalOmsServer, Vec<(&'static str, Value)>);
 
 /// Everything one scenario produced that a user or a log could see.
 #[derive(Default)]
@@ -233,7 +239,7 @@ async fn every_read_outcome_is_free_of_credentials() {
     let mut seen = Seen::default();
 
     let ak = ("access_key", Value::string(ACCESS_KEY));
-    let kinds: Vec<(&str, &LocalOmsServer, Vec<(&str, Value)>)> = vec![
+    let kinds: Vec<CredentialCase> = vec![
         ("AK/SK", &aksk, vec![ak.clone(), ("secret_key", Value::string(SECRET_KEY))]),
         (
             "AK/SK+ST",
@@ -269,7 +275,7 @@ async fn every_read_outcome_is_free_of_credentials() {
     }
 
     // Wrong credentials: the server refuses them; the refusal must not echo them.
-    let wrong: Vec<(&str, &LocalOmsServer, Vec<(&str, Value)>)> = vec![
+    let wrong: Vec<CredentialCase> = vec![
         ("wrong secret key", &aksk, vec![ak.clone(), ("secret_key", Value::string(WRONG_SECRET_KEY))]),
         (
             "wrong security token",

@@ -89,16 +89,20 @@ fn literals(line: &str) -> Vec<String> {
 }
 
 fn looks_like_secret(s: &str) -> bool {
-    let names_only = |s: &str| s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if s.len() < 10 || s.starts_with('-') {
+        return false;
+    }
+    if s.contains(|c: char| c.is_whitespace() || "\\/=;:{}<>`+%$#()[],.'\"".contains(c)) {
+        return false; // messages, paths, headers with values, format strings
+    }
+    if s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+        return false; // environment variable names
+    }
     let words = s.split(['-', '_']).count();
-    s.len() >= 10
-        && !s.starts_with('-')
-        && !s.contains(|c: char| c.is_whitespace() || "\\/=;:{}<>`+%$#()[],.'\"".contains(c))
-        && !names_only(s)
-        // "x-security-token", "security_token": names of headers and attributes.
-        && !(words <= 3 && s.chars().all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_'))
-        // Project ids and other bare hex.
-        && !s.chars().all(|c| c.is_ascii_hexdigit())
+    if words <= 3 && s.chars().all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_') {
+        return false; // "x-security-token", "security_token": header and attribute names
+    }
+    !s.chars().all(|c| c.is_ascii_hexdigit()) // project ids and other bare hex
 }
 
 /// Panics (without repeating the secret) when `text` holds any suite secret.
