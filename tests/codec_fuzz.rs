@@ -198,6 +198,23 @@ fn has_unknown(v: &Value) -> bool {
     !v.is_wholly_known()
 }
 
+/// The type a dynamic value's JSON form names: the value's own shape, collections
+/// typed by their first element (the generators make homogeneous collections).
+fn infer_type(v: &Value) -> Type {
+    let first = |items: &mut dyn Iterator<Item = &Value>| items.next().map_or(Type::Dynamic, infer_type);
+    match v {
+        Value::Null | Value::Unknown(_) => Type::Dynamic,
+        Value::Bool(_) => Type::Bool,
+        Value::Number(_) => Type::Number,
+        Value::String(_) => Type::String,
+        Value::List(items) => Type::list(first(&mut items.iter())),
+        Value::Set(items) => Type::set(first(&mut items.iter())),
+        Value::Map(m) => Type::map(first(&mut m.values())),
+        Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
+        Value::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
+    }
+}
+
 /// cty's JSON form of a wholly known value of `ty` (`cty/json`): the reference the
 /// JSON decoder is checked against.
 fn to_cty_json(v: &Value, ty: &Type) -> serde_json::Value {
@@ -205,7 +222,7 @@ fn to_cty_json(v: &Value, ty: &Type) -> serde_json::Value {
     match (v, ty) {
         (Value::Null, _) => J::Null,
         (v, Type::Dynamic) => {
-            let t = cty_msgpack::infer_type(v);
+            let t = infer_type(v);
             json!({ "value": to_cty_json(v, &t), "type": t.to_json() })
         }
         (Value::Bool(b), _) => J::Bool(*b),
