@@ -15,4 +15,5 @@ pub const PROVIDER_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-oms");
 pub mod fake_oms;
 pub mod local_oms;
 pub mod plugin;
+pub mod secrets;
 pub mod terraform;

@@ -17,6 +17,8 @@ use terraform_provider_oms::framework::value::Value;
 use terraform_provider_oms::protocol::{cty_msgpack, tfplugin6};
 use tonic::transport::{Channel, Endpoint, Uri};
 
+use super::secrets;
+
 pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// A client identity like go-plugin's: ECDSA P-521, self-signed, cA=true.
@@ -201,6 +203,11 @@ impl Drop for Plugin {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Every harness test's provider output, checked once at the end.
+        if !std::thread::panicking() {
+            secrets::assert_no_secrets(&self.stderr_text(), "provider stderr");
+            secrets::assert_no_secrets(&self.stdout_after_handshake(), "provider stdout");
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::secrets;
 use super::PROVIDER_BINARY;
 
 /// The provider address used in configurations and in the CLI config.
@@ -522,6 +523,10 @@ impl Output {
     ) -> Output {
         let raw_stdout = String::from_utf8_lossy(&stdout).into_owned();
         let stderr = String::from_utf8_lossy(&stderr).into_owned();
+        // Every Terraform run of the suite: its output, diagnostics and (with TF_LOG)
+        // the provider's logs.
+        secrets::assert_no_secrets(&raw_stdout, &format!("{description}: stdout"));
+        secrets::assert_no_secrets(&stderr, &format!("{description}: stderr"));
         let (stdout, errors) = if tf.is_patched_cloudrail_build() || is_prefixed_output(&raw_stdout) {
             split_prefixed_output(&raw_stdout)
         } else {
