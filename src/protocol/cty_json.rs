@@ -11,7 +11,7 @@ use crate::framework::types::Type;
 use crate::framework::value::{Number, Value};
 
 /// Decodes `bytes` (cty's JSON value notation) as a value of type `ty`.
-pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+pub(crate) fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let j: J = serde_json::from_slice(bytes).map_err(|e| err("", format!("invalid JSON: {e}")))?;
     convert(&j, ty, "", 0)
 }

@@ -8,7 +8,7 @@
 //! that name the provider are built from what it registered (`unsupported`).
 
 mod cty;
-pub mod cty_json;
+pub(crate) mod cty_json;
 pub mod cty_msgpack;
 #[cfg(test)]
 mod cty_strategies;
@@ -16,8 +16,8 @@ mod service;
 #[cfg(test)]
 mod test_support;
 mod unsupported;
-pub mod v5;
-pub mod v6;
+pub(crate) mod v5;
+pub(crate) mod v6;
 mod wire;
 
 /// Generated from `proto/tfplugin6.proto` (protocol 6.10).

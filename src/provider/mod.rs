@@ -5,13 +5,13 @@
 //! registered in [`OmsProvider::data_sources`]; [`read`], [`model`] and
 //! [`service_error`] hold what every data source shares.
 
-pub mod config;
-pub mod configure;
+pub(crate) mod config;
+pub(crate) mod configure;
 pub mod docs;
-pub mod model;
+pub(crate) mod model;
 pub mod provider_schema;
-pub mod read;
-pub mod service_error;
+pub(crate) mod read;
+pub(crate) mod service_error;
 pub mod sync_task;
 
 use std::sync::Arc;

@@ -2,8 +2,8 @@
 //! handshake, AutoMTLS, the gRPC services, and a prompt exit on Shutdown.
 
 pub mod handshake;
-pub mod listener;
-pub mod plugin_services;
+pub(crate) mod listener;
+pub(crate) mod plugin_services;
 pub mod tls;
 
 use std::io::Write;
