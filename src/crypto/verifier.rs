@@ -32,6 +32,8 @@ pub struct PolicyVerifier {
 }
 
 impl PolicyVerifier {
+    /// Takes the algorithms from `provider`, so signatures are checked with the same
+    /// (P-521-capable) set the connection negotiates with.
     pub fn new(policy: CertPolicy, provider: &CryptoProvider) -> Self {
         PolicyVerifier { policy, algorithms: provider.signature_verification_algorithms }
     }

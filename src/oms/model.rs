@@ -70,7 +70,9 @@ api_model! {
 /// Error fields of a non-2xx response, as far as they could be found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OmsErrorBody {
+    /// Decides the error kind (e.g. `OMS.0054` = no such task); shown to the user.
     pub error_code: Option<String>,
+    /// The service's own explanation, shown to the user.
     pub error_msg: Option<String>,
     /// API Gateway errors carry this in the body as well as in `X-Request-Id`.
     pub request_id: Option<String>,

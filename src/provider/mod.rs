@@ -30,10 +30,13 @@ use crate::framework::value::Value;
 /// default registry hosts differ.
 pub const PROVIDER_ADDRESS: &str = "terraform.local/local/oms";
 
+/// The `oms` provider the binary serves; all state lives in the client that
+/// `configure` builds, so this is a unit struct.
 #[derive(Default)]
 pub struct OmsProvider;
 
 impl OmsProvider {
+    /// What `main` hands to the plugin server.
     pub fn new() -> Self {
         OmsProvider
     }
