@@ -13,7 +13,6 @@ use rustls::RootCertStore;
 use super::error::OmsError;
 use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
 
-
 /// Builds the client TLS configuration: OS roots (falling back to the
 /// bundled Mozilla roots when the OS has none, e.g. in minimal containers),
 /// plus an optional PEM bundle, or no certificate verification at all when

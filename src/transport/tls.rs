@@ -16,7 +16,6 @@ use rustls::ServerConfig;
 
 use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
 
-
 /// The per-launch server identity.
 pub struct ServerIdentity {
     /// Sent to Terraform in the handshake line, which pins it.
