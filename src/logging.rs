@@ -7,7 +7,7 @@
 //! fractional digits or the line is treated as plain text.
 //!
 //! Nothing logs secret values: callers pass only non-secret fields (HTTP
-//! headers are redacted by the OMS client, see [`crate::oms::redact`]).
+//! headers are redacted by the OMS client, see `src/oms/redact.rs`).
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};

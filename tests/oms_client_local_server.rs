@@ -137,6 +137,16 @@ fn is_hex_request_id(s: &str) -> bool {
 
 // ---------------------------------------------------------------- authentication
 
+/// The facts every failed read is checked for: its kind, the HTTP status and error code
+/// that decided it, and how many attempts it took (1 = not retried).
+#[track_caller]
+fn assert_failure(e: &OmsError, kind: OmsErrorKind, status: u16, code: &str, attempts: u32) {
+    assert_eq!(e.kind(), kind, "{e}");
+    assert_eq!(e.status(), Some(status), "{e}");
+    assert_eq!(e.error_code(), Some(code), "{e}");
+    assert_eq!(e.attempts(), attempts, "{e}");
+}
+
 #[tokio::test]
 async fn aksk_signature_is_accepted_and_seed_task_decodes_exactly() {
     let server = start().await;
@@ -189,10 +199,7 @@ async fn wrong_secret_key_is_unauthenticated_and_not_retried() {
     let server = start().await;
     let c = client_with(&server, aksk(WRONG_SK, None), |_| {});
     let e = read_err(&c, SEED_TASK_ID).await;
-    assert_eq!(e.kind(), OmsErrorKind::Unauthenticated, "{e}");
-    assert_eq!(e.status(), Some(401));
-    assert_eq!(e.error_code(), Some("APIGW.0301"));
-    assert_eq!(e.attempts(), 1);
+    assert_failure(&e, OmsErrorKind::Unauthenticated, 401, "APIGW.0301", 1);
     assert_eq!(server.request_count(), 1);
     assert_eq!(last_request(&server).status, 401);
 }
@@ -211,10 +218,7 @@ async fn token_auth_is_accepted_and_wrong_token_is_rejected() {
 
     let bad = client_with(&server, Credentials::Token { token: WRONG_TOKEN.into() }, |_| {});
     let e = read_err(&bad, SEED_TASK_ID).await;
-    assert_eq!(e.kind(), OmsErrorKind::Unauthenticated, "{e}");
-    assert_eq!(e.status(), Some(401));
-    assert_eq!(e.error_code(), Some("APIGW.0301"));
-    assert_eq!(e.attempts(), 1);
+    assert_failure(&e, OmsErrorKind::Unauthenticated, 401, "APIGW.0301", 1);
     assert_eq!(server.request_count(), 2);
 }
 
@@ -279,10 +283,7 @@ async fn wrong_project_is_forbidden_and_not_retried() {
     let cfg = config_for(&server, "deadbeefdeadbeefdeadbeefdeadbeef", aksk(SK, None));
     let c = OmsClient::new(cfg).unwrap();
     let e = read_err(&c, SEED_TASK_ID).await;
-    assert_eq!(e.kind(), OmsErrorKind::Forbidden, "{e}");
-    assert_eq!(e.status(), Some(403));
-    assert_eq!(e.error_code(), Some("OMS.0002"));
-    assert_eq!(e.attempts(), 1);
+    assert_failure(&e, OmsErrorKind::Forbidden, 403, "OMS.0002", 1);
     assert_eq!(server.request_count(), 1);
 }
 
@@ -327,10 +328,7 @@ async fn persistent_503_exhausts_retries_as_server_error() {
     server.inject(Fault::Status { status: 503, times: 10 });
     let c = client_with(&server, aksk(SK, None), |cfg| cfg.max_retries = 2);
     let e = read_err(&c, SEED_TASK_ID).await;
-    assert_eq!(e.kind(), OmsErrorKind::Server, "{e}");
-    assert_eq!(e.status(), Some(503));
-    assert_eq!(e.error_code(), Some("OMS.0008"));
-    assert_eq!(e.attempts(), 3);
+    assert_failure(&e, OmsErrorKind::Server, 503, "OMS.0008", 3);
     assert_eq!(server.request_count(), 3);
 }
 

@@ -9,19 +9,48 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer with this status (and a gateway/OMS-style error body) `times` times.
-    Status { status: u16, times: usize },
+    Status {
+        /// The HTTP status to answer with.
+        status: u16,
+        /// How many requests get it before the server behaves again.
+        times: usize,
+    },
     /// 429 with an `APIGW.0308` body and, when given, this `Retry-After` value.
-    TooManyRequests { retry_after: Option<String>, times: usize },
+    TooManyRequests {
+        /// The raw header value (seconds or an HTTP date); `None` sends no header.
+        retry_after: Option<String>,
+        /// How many requests get it.
+        times: usize,
+    },
     /// Hold the request this long before answering normally; no headers go out meanwhile.
-    Stall { duration: Duration, times: usize },
+    Stall {
+        /// How long to hold each request.
+        duration: Duration,
+        /// How many requests are held.
+        times: usize,
+    },
     /// 200 whose body is not JSON.
-    GarbageBody { times: usize },
+    GarbageBody {
+        /// How many requests get it.
+        times: usize,
+    },
     /// 200 with JSON whose fields have the wrong types.
-    WrongFieldTypes { times: usize },
+    WrongFieldTypes {
+        /// How many requests get it.
+        times: usize,
+    },
     /// 200 streaming exactly `bytes` bytes (chunked, no Content-Length).
-    OversizeBody { bytes: usize, times: usize },
+    OversizeBody {
+        /// The body length, to go past the client's limit.
+        bytes: usize,
+        /// How many requests get it.
+        times: usize,
+    },
     /// Read the request, then abort the TCP connection (RST) without any response.
-    ResetConnection { times: usize },
+    ResetConnection {
+        /// How many requests get it.
+        times: usize,
+    },
 }
 
 impl Fault {
@@ -54,10 +83,13 @@ impl FaultQueue {
         }
     }
 
+    /// Lets a test end a fault sequence early and check the client recovers.
     pub fn clear(&mut self) {
         self.entries.clear();
     }
 
+    /// Whether every queued fault has fired.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -56,7 +56,9 @@ pub use samples::{
 /// authenticate against this local server. The project id is the one used by the
 /// reference signing vectors, so hand-checked signatures line up.
 pub const DEMO_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+/// The demo AK; see [`DEMO_PROJECT_ID`].
 pub const DEMO_ACCESS_KEY: &str = "OMSLOCALDEMOACCESSKEY";
+/// The demo SK; see [`DEMO_PROJECT_ID`].
 pub const DEMO_SECRET_KEY: &str = "oms-local-demo-secret-key-not-a-real-secret";
 
 /// How long in-flight connections get to finish once shutdown starts before they are cut.
@@ -64,10 +66,14 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// Bounds slow-loris style clients so they cannot pin connection tasks forever.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What the server accepts and serves; one per test, so tests never share state.
 #[derive(Clone)]
 pub struct ServerConfig {
+    /// The only project id the paths may name (others get 403).
     pub project_id: String,
+    /// The only AK accepted in `Authorization`.
     pub access_key: String,
+    /// The SK signatures are recomputed with.
     pub secret_key: String,
     /// When set, AK/SK requests must carry this `X-Security-Token` and sign it, as with
     /// temporary credentials; when unset, a request carrying one is refused.
@@ -76,6 +82,8 @@ pub struct ServerConfig {
     pub auth_token: Option<String>,
     /// Raw task bodies, keyed by their `"sync_task_id"` string; others are ignored.
     pub tasks: Vec<serde_json::Value>,
+    /// How far `X-Sdk-Date` may be from now (the gateway allows 15 minutes); tests
+    /// shrink it to check a client's clock handling.
     pub clock_skew_limit: Duration,
     /// Serve HTTPS with a certificate from a CA minted at start (see
     /// [`LocalOmsServer::ca_pem`]), so clients' CA-bundle and `insecure` handling meet a
@@ -84,6 +92,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The usual test setup: these credentials and every sample task, over plain HTTP.
     pub fn with_sample_tasks(
         project_id: impl Into<String>,
         access_key: impl Into<String>,
@@ -122,12 +131,17 @@ impl std::fmt::Debug for ServerConfig {
 /// (a [`Fault::ResetConnection`], or a request still being handled).
 #[derive(Clone)]
 pub struct RecordedRequest {
+    /// As received, so tests can check the client sends `GET`.
     pub method: String,
+    /// Undecoded, so tests can check the client's percent-encoding.
     pub raw_path: String,
+    /// Undecoded, without the `?`.
     pub raw_query: Option<String>,
     /// Names lowercased, values as received (invalid UTF-8 replaced).
     pub headers: Vec<(String, String)>,
+    /// The status answered (0 when none was).
     pub status: u16,
+    /// Lets tests measure a client's retry back-off between requests.
     pub received_at: Instant,
 }
 
@@ -230,6 +244,8 @@ impl Shared {
     }
 }
 
+/// A running server on a loopback port; it stops when dropped, so a failing test
+/// cannot leave one behind.
 pub struct LocalOmsServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -238,10 +254,12 @@ pub struct LocalOmsServer {
 }
 
 impl LocalOmsServer {
+    /// Starts on an ephemeral loopback port, so parallel tests never collide.
     pub async fn start(config: ServerConfig) -> std::io::Result<Self> {
         Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
+    /// Starts on a chosen address: the binary's `--listen` for demos.
     pub async fn start_on(config: ServerConfig, addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -266,6 +284,7 @@ impl LocalOmsServer {
         Ok(LocalOmsServer { addr, shared, ca_pem, accept_task: Some(accept_task) })
     }
 
+    /// The endpoint to configure a client with (`http://` or `https://`).
     pub fn url(&self) -> String {
         let scheme = if self.shared.tls.is_some() { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
@@ -284,26 +303,32 @@ impl LocalOmsServer {
         self.shared.tls_handshake_failures.load(Ordering::SeqCst)
     }
 
+    /// The bound address, for clients that connect by socket address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// Queues a misbehaviour for the next authenticated requests.
     pub fn inject(&self, fault: Fault) {
         lock(&self.shared.faults).push(fault);
     }
 
+    /// Drops faults not yet fired.
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
     }
 
+    /// Every request so far, in arrival order, for assertions on what the client sent.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }
 
+    /// How many requests arrived, e.g. to count a client's retries.
     pub fn request_count(&self) -> usize {
         lock(&self.shared.requests).len()
     }
 
+    /// Adds (or replaces) a task while running, keyed by its `"sync_task_id"`.
     pub fn insert_task(&self, task: serde_json::Value) {
         self.shared.insert_task(&task);
     }

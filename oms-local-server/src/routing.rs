@@ -7,7 +7,9 @@ use percent_encoding::percent_decode_str;
 /// The one API this server publishes, with its path parameters decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShowSyncTaskRoute {
+    /// Checked against the configured project.
     pub project_id: String,
+    /// The task to look up.
     pub sync_task_id: String,
 }
 

@@ -4,10 +4,15 @@
 
 use serde_json::{json, Value};
 
+/// The task the examples and most tests read: every field set.
 pub const SEED_TASK_ID: &str = "d18befdd-eb82-41f3-8019-bbb593d74a3e";
+/// A task whose optional fields are all null, to test null handling.
 pub const NULLS_TASK_ID: &str = "0b6c0000-0000-4000-8000-0000000000ff";
+/// A task with int64 values beyond 2^53, which must not lose precision.
 pub const INT64_TASK_ID: &str = "7fffffff-ffff-4fff-bfff-ffffffffffff";
+/// A task with non-ASCII text, which must pass through unchanged.
 pub const UNICODE_TASK_ID: &str = "4e2d6587-0000-4000-8000-0000756e6963";
+/// A task migrating from another cloud, so source fields differ from the seed's.
 pub const TENCENT_TASK_ID: &str = "5e1c3a7b-2f4d-4c6e-9a8b-0c1d2e3f4a5b";
 
 /// The example 200 response from the ShowSyncTask API page, copied byte for byte.
@@ -40,6 +45,7 @@ pub fn seed_task() -> Value {
     serde_json::from_str(SEED_TASK_JSON).expect("seed example is valid JSON")
 }
 
+/// Every sample task, for [`ServerConfig::with_sample_tasks`](crate::ServerConfig::with_sample_tasks).
 pub fn sample_tasks() -> Vec<Value> {
     vec![
         seed_task(),

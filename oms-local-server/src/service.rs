@@ -29,7 +29,7 @@ const STREAM_CHUNK: usize = 64 * 1024;
 /// Response body that is either fully buffered (so hyper sends Content-Length) or a
 /// generated stream of known length sent chunked, so oversize tests do not need the
 /// whole payload in memory and clients cannot pre-check a Content-Length.
-pub enum RespBody {
+pub(crate) enum RespBody {
     Full(Option<Bytes>),
     Filler { pos: usize, total: usize },
 }
@@ -389,7 +389,11 @@ fn finish(answer: Answer, request_id: &str) -> Response<RespBody> {
 
 /// Handles one request. Returns `None` when the connection must be reset instead of
 /// answered; the caller then never completes the response future.
-pub async fn handle(shared: Arc<Shared>, reset: Arc<Notify>, req: Request<Incoming>) -> Option<Response<RespBody>> {
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    reset: Arc<Notify>,
+    req: Request<Incoming>,
+) -> Option<Response<RespBody>> {
     let received_at = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();

@@ -70,6 +70,7 @@ pub fn canonical_query(raw_query: Option<&str>) -> String {
     pairs.iter().map(|(k, v)| format!("{}={}", quote(k.as_bytes()), quote(v.as_bytes()))).collect::<Vec<_>>().join("&")
 }
 
+/// Lowercase hex SHA-256, as the algorithm hashes bodies and canonical requests.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
@@ -102,6 +103,7 @@ pub fn canonical_request(
     )
 }
 
+/// The second step of the algorithm; public so tests can compare intermediate steps.
 pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     format!("{}\n{}\n{}", ALGORITHM, sdk_date, sha256_hex(canonical_request.as_bytes()))
 }
@@ -126,8 +128,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// A parsed `Authorization: SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationHeader {
+    /// Looked up against the configured AK.
     pub access_key: String,
+    /// Lowercase names, in the order given; the canonical request uses exactly these.
     pub signed_headers: Vec<String>,
+    /// Lowercase hex, compared in constant time.
     pub signature: String,
 }
 
@@ -135,7 +140,9 @@ pub struct AuthorizationHeader {
 /// same 401, the variants exist so tests can pin the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthParseError {
+    /// Not `SDK-HMAC-SHA256` (e.g. a different signing scheme).
     UnsupportedAlgorithm,
+    /// The header is not in the expected form; the text says which part.
     Malformed(&'static str),
 }
 

@@ -61,6 +61,8 @@ static SIGNATURE_VERIFICATION: WebPkiSupportedAlgorithms = WebPkiSupportedAlgori
     ],
 };
 
+/// The one crypto provider for the plugin server and the OMS client: ring, plus P-521
+/// signature verification for Terraform's AutoMTLS client certificates.
 pub fn provider() -> Arc<CryptoProvider> {
     let mut p = rustls::crypto::ring::default_provider();
     p.signature_verification_algorithms = SIGNATURE_VERIFICATION;

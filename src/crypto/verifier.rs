@@ -32,6 +32,8 @@ pub struct PolicyVerifier {
 }
 
 impl PolicyVerifier {
+    /// Takes the algorithms from `provider`, so signatures are checked with the same
+    /// (P-521-capable) set the connection negotiates with.
     pub fn new(policy: CertPolicy, provider: &CryptoProvider) -> Self {
         PolicyVerifier { policy, algorithms: provider.signature_verification_algorithms }
     }
@@ -45,6 +47,34 @@ impl PolicyVerifier {
             CertPolicy::AnyCertificate => Ok(()),
         }
     }
+}
+
+/// The handshake-signature half of both verifier traits, which rustls declares twice
+/// with identical signatures; written once so client and server checks cannot drift.
+macro_rules! signature_checks {
+    () => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, TlsError> {
+            verify_tls12_signature(message, cert, dss, &self.algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, TlsError> {
+            verify_tls13_signature(message, cert, dss, &self.algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            // Includes ECDSA_NISTP521_SHA512: Go only sends its P-521 client
+            // certificate when the server lists a scheme it can use.
+            self.algorithms.supported_schemes()
+        }
+    };
 }
 
 impl ClientCertVerifier for PolicyVerifier {
@@ -65,27 +95,7 @@ impl ClientCertVerifier for PolicyVerifier {
     ) -> Result<ClientCertVerified, TlsError> {
         self.check(end_entity).map(|()| ClientCertVerified::assertion())
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        // Includes ECDSA_NISTP521_SHA512: Go only sends its P-521 client
-        // certificate when the server lists a scheme it can use.
-        self.algorithms.supported_schemes()
-    }
+    signature_checks!();
 }
 
 impl ServerCertVerifier for PolicyVerifier {
@@ -99,25 +109,7 @@ impl ServerCertVerifier for PolicyVerifier {
     ) -> Result<ServerCertVerified, TlsError> {
         self.check(end_entity).map(|()| ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsError> {
-        verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
+    signature_checks!();
 }
 
 #[cfg(test)]

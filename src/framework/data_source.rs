@@ -16,6 +16,8 @@ use super::value::Value;
 /// to every read. Data sources downcast it to the provider's concrete type.
 pub type ProviderData = Arc<dyn Any + Send + Sync>;
 
+/// Everything a read may use, bundled so that adding an input (as deferral was) does
+/// not change every data source's signature.
 pub struct ReadRequest {
     /// The configuration, wholly known: Terraform defers a read whose
     /// configuration still has unknown values to the apply phase.
@@ -35,21 +37,29 @@ pub struct ReadRequest {
 /// Why a read was postponed; Terraform plans around it and retries later.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeferredReason {
+    /// The provider block still has unknown values, so there is no client yet.
     ProviderConfigUnknown,
+    /// The data source's own configuration still has unknown values.
     ResourceConfigUnknown,
+    /// Something the read depends on does not exist yet.
     AbsentPrerequisite,
 }
 
+/// What a read produced; a struct so that diagnostics (warnings too) travel with a state.
 #[derive(Default)]
 pub struct ReadResponse {
     /// The full state object; it must be wholly known and match the schema.
     /// `None` together with an error diagnostic.
     pub state: Option<Value>,
+    /// Errors (then no state) and warnings (shown alongside the state).
     pub diagnostics: Diagnostics,
     /// Only when the request allowed deferral; then `state` is `None`.
     pub deferred: Option<DeferredReason>,
 }
 
+/// One `data "oms_…"` type. A new data source implements this and is registered in the
+/// provider's [`Provider::data_sources`](super::provider::Provider::data_sources); the
+/// protocol layer does the rest.
 #[async_trait]
 pub trait DataSource: Send + Sync {
     /// The type name users write in `data "<name>" "label"`; it must start

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Parses a Go `time.ParseDuration` string. Negative durations are rejected:
 /// a timeout cannot be negative.
-pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_go_duration(text: &str) -> Result<Duration, String> {
     let s = text.trim();
     if s.is_empty() {
         return Err("a duration cannot be empty".into());

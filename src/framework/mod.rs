@@ -5,10 +5,10 @@
 
 pub mod data_source;
 pub mod diagnostics;
-pub mod duration;
+pub(crate) mod duration;
 pub mod provider;
 pub mod schema;
-pub mod server;
-pub mod typed;
+pub(crate) mod server;
+pub(crate) mod typed;
 pub mod types;
 pub mod value;

@@ -9,49 +9,77 @@ use super::types::Type;
 /// A top-level schema: one block plus a version Terraform records in state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Schema {
+    /// Bumped when the state layout changes, so Terraform knows to upgrade old state.
     pub version: i64,
+    /// The attributes and nested blocks Terraform validates configuration against.
     pub block: Block,
 }
 
+/// What Terraform validates a configuration body against and derives the value type from
+/// (`configschema.Block`); the provider, each data source and each nested block have one.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Block {
+    /// Single-valued names, in declaration order (the order docs list them in).
     pub attributes: Vec<Attribute>,
+    /// Repeated or grouped sub-blocks, written as `name { … }` in configuration.
     pub blocks: Vec<NestedBlock>,
     /// Markdown. Registry docs and `terraform providers schema` show it.
     pub description: String,
+    /// When set, Terraform warns whoever still uses the block, so it can be removed later.
     pub deprecation_message: Option<String>,
 }
 
+/// One named value of a block, with the flags that tell Terraform who sets it
+/// (configuration, the provider, or either).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
+    /// The name in configuration and state; lowercase, digits and `_` only.
     pub name: String,
+    /// What Terraform converts the configured value to before we see it.
     pub ty: Type,
     /// Markdown.
     pub description: String,
+    /// Terraform rejects a configuration that omits it.
     pub required: bool,
+    /// The configuration may set it; with `computed`, the provider fills it when unset.
     pub optional: bool,
+    /// The provider sets it; Terraform shows it as "known after apply" until then.
     pub computed: bool,
     /// Terraform redacts sensitive values in plan output and marks them in
     /// state; keys and tokens must be sensitive.
     pub sensitive: bool,
+    /// When set, Terraform warns configurations that still use the attribute.
     pub deprecation_message: Option<String>,
 }
 
+/// How many times a nested block may appear and how its instances are collected,
+/// which decides the type Terraform gives it (`configschema.NestingMode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nesting {
+    /// At most one instance, as an object (null when absent).
     Single,
+    /// Ordered instances, as a list of objects.
     List,
+    /// Unordered, deduplicated instances, as a set of objects.
     Set,
+    /// Labelled instances (`name "label" { … }`), as a map of objects.
     Map,
+    /// Exactly one instance, never null: absent means all attributes null.
     Group,
 }
 
+/// A sub-block type of a [`Block`], e.g. `retry { … }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NestedBlock {
+    /// The block's name in configuration and its attribute name in the implied type.
     pub type_name: String,
+    /// The attributes and blocks each instance has.
     pub block: Block,
+    /// How instances are counted and collected.
     pub nesting: Nesting,
+    /// Terraform rejects fewer instances than this (0 = no minimum).
     pub min_items: i64,
+    /// Terraform rejects more instances than this (0 = no maximum).
     pub max_items: i64,
 }
 
@@ -68,18 +96,23 @@ impl Attribute {
             deprecation_message: None,
         }
     }
+    /// An attribute the configuration must set: a data source's lookup key.
     pub fn required(name: &str, ty: Type, description: &str) -> Self {
         Attribute { required: true, ..Self::new(name, ty, description) }
     }
+    /// An attribute the configuration may set and the provider never fills.
     pub fn optional(name: &str, ty: Type, description: &str) -> Self {
         Attribute { optional: true, ..Self::new(name, ty, description) }
     }
+    /// An attribute only the provider sets: what a data source reads back.
     pub fn computed(name: &str, ty: Type, description: &str) -> Self {
         Attribute { computed: true, ..Self::new(name, ty, description) }
     }
+    /// An attribute the configuration may set and the provider fills when it does not.
     pub fn optional_computed(name: &str, ty: Type, description: &str) -> Self {
         Attribute { optional: true, computed: true, ..Self::new(name, ty, description) }
     }
+    /// Marks a key or token, so Terraform redacts it in plans and flags it in state.
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
         self
@@ -106,6 +139,7 @@ impl Block {
         Type::Object(attrs)
     }
 
+    /// The attribute called `name`, for code that must look one up rather than declare it.
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.attributes.iter().find(|a| a.name == name)
     }

@@ -18,7 +18,7 @@ use crate::logging;
 /// One provider, ready to serve: its schemas computed once at start-up (so
 /// every GetProviderSchema answers the same), and the state that lives as
 /// long as the plugin process.
-pub struct ProviderServer {
+pub(crate) struct ProviderServer {
     provider: Arc<dyn Provider>,
     provider_schema: Schema,
     provider_type: Type,
@@ -37,7 +37,7 @@ struct Registered {
 
 impl ProviderServer {
     /// Registers `provider` and the data sources it offers.
-    pub fn new(provider: Arc<dyn Provider>) -> Self {
+    pub(crate) fn new(provider: Arc<dyn Provider>) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.block.implied_type();
         let data_sources = provider
@@ -60,33 +60,33 @@ impl ProviderServer {
     }
 
     /// The provider's local name ("oms"), for texts that name the provider.
-    pub fn provider_type_name(&self) -> &'static str {
+    pub(crate) fn provider_type_name(&self) -> &'static str {
         self.provider.type_name()
     }
     /// The schema of the `provider` block.
-    pub fn provider_schema(&self) -> &Schema {
+    pub(crate) fn provider_schema(&self) -> &Schema {
         &self.provider_schema
     }
     /// The type the `provider` block's configuration is decoded as.
-    pub fn provider_config_type(&self) -> &Type {
+    pub(crate) fn provider_config_type(&self) -> &Type {
         &self.provider_type
     }
     /// Each data source's type name and schema, sorted by name.
-    pub fn data_source_schemas(&self) -> impl Iterator<Item = (&str, &Schema)> {
+    pub(crate) fn data_source_schemas(&self) -> impl Iterator<Item = (&str, &Schema)> {
         self.data_sources.iter().map(|(k, r)| (k.as_str(), &r.schema))
     }
     /// The registered data-source type names, sorted.
-    pub fn data_source_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn data_source_names(&self) -> impl Iterator<Item = &str> {
         self.data_sources.keys().map(String::as_str)
     }
     /// The type a data source's configuration is decoded as; `None` for a
     /// name the provider does not offer.
-    pub fn data_source_type(&self, type_name: &str) -> Option<&Type> {
+    pub(crate) fn data_source_type(&self, type_name: &str) -> Option<&Type> {
         self.data_sources.get(type_name).map(|r| &r.ty)
     }
 
     /// The error for a request naming a data source the provider does not offer.
-    pub fn unknown_data_source(type_name: &str) -> Diagnostic {
+    pub(crate) fn unknown_data_source(type_name: &str) -> Diagnostic {
         Diagnostic::error(
             "Unknown data source type",
             format!("This provider has no data source named {type_name:?}. Check the spelling in your configuration, or upgrade the provider."),
@@ -94,14 +94,14 @@ impl ProviderServer {
     }
 
     /// ValidateProviderConfig: the provider's own checks, no network.
-    pub fn validate_provider_config(&self, config: &Value) -> Diagnostics {
+    pub(crate) fn validate_provider_config(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
         self.provider.validate_config(config, &mut d);
         d
     }
 
     /// ValidateDataResourceConfig: the data source's own checks, no network.
-    pub fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+    pub(crate) fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
         match self.data_sources.get(type_name) {
             Some(r) => r.data_source.validate_config(config, &mut d),
@@ -112,7 +112,7 @@ impl ProviderServer {
 
     /// ConfigureProvider: keeps what the provider's `configure` produced for
     /// every later read.
-    pub async fn configure(&self, terraform_version: String, config: Value) -> Diagnostics {
+    pub(crate) async fn configure(&self, terraform_version: String, config: Value) -> Diagnostics {
         let response = self.provider.configure(ConfigureRequest { terraform_version, config }).await;
         if let Ok(mut slot) = self.provider_data.write() {
             *slot = response.provider_data;
@@ -122,7 +122,12 @@ impl ProviderServer {
 
     /// ReadDataSource, with the checks Terraform would otherwise fail on less
     /// clearly: the state must be wholly known, and a deferral must be allowed.
-    pub async fn read_data_source(&self, type_name: &str, config: Value, deferral_allowed: bool) -> ReadResponse {
+    pub(crate) async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: Value,
+        deferral_allowed: bool,
+    ) -> ReadResponse {
         let Some(r) = self.data_sources.get(type_name) else {
             return ReadResponse { diagnostics: Self::unknown_data_source(type_name).into(), ..Default::default() };
         };
@@ -151,7 +156,7 @@ impl ProviderServer {
 
     /// Cancels every read in flight. Terraform sends this when the user
     /// interrupts a run; reads must answer promptly with a diagnostic.
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         if let Ok(mut token) = self.stop.lock() {
             token.cancel();
             *token = CancellationToken::new();

@@ -52,13 +52,13 @@ impl Attr<String> {
 }
 
 /// Decoding from a Terraform value of the schema's type.
-pub trait FromValue: Sized {
+pub(crate) trait FromValue: Sized {
     /// `path` locates `value` in the configuration, for the diagnostic.
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic>;
 }
 
 /// The reverse of [`FromValue`], for echoing configuration into state.
-pub trait ToValue {
+pub(crate) trait ToValue {
     /// The value of the schema's type.
     fn to_value(&self) -> Value;
 }
@@ -66,7 +66,7 @@ pub trait ToValue {
 /// The diagnostic for a value whose shape differs from the Rust type. It
 /// cannot happen with Terraform, which converts configuration to the schema's
 /// types before sending it; it means the schema and the struct disagree.
-pub fn mismatch(expected: &str, found: &Value, path: &AttributePath) -> Diagnostic {
+pub(crate) fn mismatch(expected: &str, found: &Value, path: &AttributePath) -> Diagnostic {
     let at = if path.0.is_empty() { "the configuration".to_string() } else { format!("`{path}`") };
     let d = Diagnostic::error(
         "Configuration value of an unexpected type",
@@ -192,7 +192,7 @@ impl<T: ToValue> ToValue for Vec<T> {
 
 /// Decodes a whole configuration (the root object), adding the diagnostic on
 /// failure so callers can stop on `has_errors` as with any other check.
-pub fn decode<T: FromValue>(config: &Value, diagnostics: &mut super::diagnostics::Diagnostics) -> Option<T> {
+pub(crate) fn decode<T: FromValue>(config: &Value, diagnostics: &mut super::diagnostics::Diagnostics) -> Option<T> {
     match T::from_value(config, &AttributePath::default()) {
         Ok(t) => Some(t),
         Err(d) => {
@@ -232,7 +232,7 @@ macro_rules! tf_object {
         impl $name {
             /// The attribute names, in declaration order.
             #[allow(dead_code)]
-            pub const ATTRIBUTES: &'static [&'static str] = &[$(stringify!($field)),*];
+            pub(crate) const ATTRIBUTES: &'static [&'static str] = &[$(stringify!($field)),*];
         }
 
         impl $crate::framework::typed::FromValue for $name {

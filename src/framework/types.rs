@@ -10,28 +10,40 @@ use std::collections::BTreeMap;
 /// deterministic (Terraform itself sorts object keys when it encodes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Type {
+    /// `true`/`false`.
     Bool,
+    /// Arbitrary-precision; int64 values such as task ids must survive unrounded.
     Number,
+    /// UTF-8 text.
     String,
     /// A value whose type is only known at run time; encoded with its type.
     Dynamic,
+    /// Ordered elements of one type.
     List(Box<Type>),
+    /// Unordered, deduplicated elements of one type.
     Set(Box<Type>),
+    /// String keys to values of one type.
     Map(Box<Type>),
+    /// A fixed set of named attributes, each with its own type; what a block's value is.
     Object(BTreeMap<String, Type>),
+    /// A fixed sequence of element types.
     Tuple(Vec<Type>),
 }
 
 impl Type {
+    /// Spares callers the `Box::new`, so schemas read like the types they declare.
     pub fn list(element: Type) -> Type {
         Type::List(Box::new(element))
     }
+    /// See [`Type::list`].
     pub fn set(element: Type) -> Type {
         Type::Set(Box::new(element))
     }
+    /// See [`Type::list`].
     pub fn map(element: Type) -> Type {
         Type::Map(Box::new(element))
     }
+    /// An object type from `(name, type)` pairs, in any order (the map sorts them).
     pub fn object<I, K>(attributes: I) -> Type
     where
         I: IntoIterator<Item = (K, Type)>,

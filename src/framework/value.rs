@@ -12,9 +12,11 @@ use super::types::Type;
 /// pass through `f64` (which would corrupt values above 2^53).
 #[derive(Clone, Debug)]
 pub enum Number {
+    /// The common case (ids, counts, sizes), kept exact.
     Int(i64),
     /// Integers in `(i64::MAX, u64::MAX]`, which msgpack can carry natively.
     UInt(u64),
+    /// A non-integer that `f64` represents exactly enough (msgpack float64).
     Float(f64),
     /// A decimal that fits neither of the above, kept as its canonical text.
     Decimal(String),
@@ -108,48 +110,69 @@ impl fmt::Display for Number {
 /// provider only ever produces unrefined unknowns.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Refinements {
+    /// Terraform knows the value will not be null once known.
     pub definitely_not_null: bool,
+    /// Terraform knows the string will start with this.
     pub string_prefix: Option<String>,
 }
 
+/// A dynamically typed Terraform value, as decoded from (and encoded to) the wire; its
+/// [`Type`] comes from the schema, not from the value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// Not set; any type may be null.
     Null,
+    /// Not yet known (during validation and plan); any type may be unknown.
     Unknown(Refinements),
+    /// A known `bool`.
     Bool(bool),
+    /// A known `number`.
     Number(Number),
+    /// A known `string`.
     String(String),
+    /// A known `list`, in order.
     List(Vec<Value>),
+    /// A known `set`, in the order received (Terraform does not care).
     Set(Vec<Value>),
+    /// A known `map`.
     Map(BTreeMap<String, Value>),
     /// Objects and blocks: exactly one entry per attribute of the type.
     Object(BTreeMap<String, Value>),
+    /// A known `tuple`, one element per element type.
     Tuple(Vec<Value>),
 }
 
 impl Value {
+    /// The unknown the provider answers for "known after apply": never refined.
     pub fn unknown() -> Value {
         Value::Unknown(Refinements::default())
     }
+    /// Shorthand that keeps state-building code readable.
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }
+    /// Shorthand for an exact integer number.
     pub fn int(i: i64) -> Value {
         Value::Number(Number::Int(i))
     }
+    /// Null for an absent API field, so state says "not returned" rather than `""`.
     pub fn opt_string(s: Option<impl Into<String>>) -> Value {
         s.map_or(Value::Null, |s| Value::String(s.into()))
     }
+    /// Null for an absent API field rather than `0`.
     pub fn opt_int(i: Option<i64>) -> Value {
         i.map_or(Value::Null, Value::int)
     }
+    /// Null for an absent API field rather than `false`.
     pub fn opt_bool(b: Option<bool>) -> Value {
         b.map_or(Value::Null, Value::Bool)
     }
 
+    /// Whether the value is null (unset), which every attribute may be.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
+    /// Whether the value is unknown at this level (inner values may still be unknown).
     pub fn is_unknown(&self) -> bool {
         matches!(self, Value::Unknown(_))
     }
@@ -175,24 +198,28 @@ impl Value {
         }
     }
 
+    /// The text of a known string; `None` for null, unknown or another type.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
             _ => None,
         }
     }
+    /// A known bool; `None` otherwise.
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Value::Bool(b) => Some(*b),
             _ => None,
         }
     }
+    /// A known number; `None` otherwise.
     pub fn as_number(&self) -> Option<&Number> {
         match self {
             Value::Number(n) => Some(n),
             _ => None,
         }
     }
+    /// The entries of a known map or object; `None` otherwise.
     pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
         match self {
             Value::Map(m) | Value::Object(m) => Some(m),

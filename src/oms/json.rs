@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 /// The shape of a field's JSON value, for layers that map models onto
 /// their own types. Nullability is not part of it: every field may be absent.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A JSON string.
     String,
     /// A JSON integer that fits `i64`.
@@ -32,7 +32,7 @@ pub enum Shape {
 
 /// One field of a model, as declared.
 #[derive(Clone, Debug)]
-pub struct ApiField {
+pub(crate) struct ApiField {
     /// The JSON key, which is also the Rust field name.
     pub name: &'static str,
     /// The field's doc comment, one entry per line.
@@ -54,13 +54,13 @@ impl Eq for ApiField {}
 
 impl ApiField {
     /// The doc comment as one paragraph (lines joined by a space).
-    pub fn description(&self) -> String {
+    pub(crate) fn description(&self) -> String {
         self.doc.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
     }
 }
 
 /// A model declared with [`api_model!`].
-pub trait ApiModel: Sized + serde::Serialize {
+pub(crate) trait ApiModel: Sized + serde::Serialize {
     /// The fields in declaration order (the API document's order).
     const FIELDS: &'static [ApiField];
     /// Decodes the fields of one JSON object found at `at`.
@@ -70,7 +70,7 @@ pub trait ApiModel: Sized + serde::Serialize {
 /// Where a value sits in a response body: `monthly_size`, `source_cdn.domain`,
 /// `tasks[2].id`. Built on the stack; only rendered for an error.
 #[derive(Clone, Copy, Debug)]
-pub enum At<'a> {
+pub(crate) enum At<'a> {
     /// The body itself.
     Root,
     /// A field of the object at the parent.
@@ -81,11 +81,11 @@ pub enum At<'a> {
 
 impl<'a> At<'a> {
     /// The field `name` of the object here.
-    pub fn field(&'a self, name: &'a str) -> At<'a> {
+    pub(crate) fn field(&'a self, name: &'a str) -> At<'a> {
         At::Field(self, name)
     }
     /// Item `i` of the array here.
-    pub fn index(&'a self, i: usize) -> At<'a> {
+    pub(crate) fn index(&'a self, i: usize) -> At<'a> {
         At::Index(self, i)
     }
     fn error(&self, what: impl fmt::Display) -> String {
@@ -108,7 +108,7 @@ impl fmt::Display for At<'_> {
 }
 
 /// "a string", "an object": how an unexpected JSON value is named in errors.
-pub fn describe(v: &Value) -> &'static str {
+pub(crate) fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -120,7 +120,7 @@ pub fn describe(v: &Value) -> &'static str {
 }
 
 /// A JSON value that is present and not null.
-pub trait JsonValue: Sized {
+pub(crate) trait JsonValue: Sized {
     /// What other layers see of the type.
     fn shape() -> Shape;
     /// Decodes `v`, naming `at` in the error.
@@ -128,7 +128,7 @@ pub trait JsonValue: Sized {
 }
 
 /// A model field: present, absent or null.
-pub trait JsonField: Sized {
+pub(crate) trait JsonField: Sized {
     /// What other layers see of the type.
     fn shape() -> Shape;
     /// Decodes the field's value, `None` when the key is absent.
@@ -222,7 +222,7 @@ impl<T: JsonValue> JsonValue for Vec<T> {
 
 /// Decodes a model from a JSON object at `at`; shared by every model's
 /// [`JsonValue`] and `Deserialize` implementations.
-pub fn object_of<M: ApiModel>(v: &Value, at: &At<'_>) -> Result<M, String> {
+pub(crate) fn object_of<M: ApiModel>(v: &Value, at: &At<'_>) -> Result<M, String> {
     match v {
         Value::Object(m) => M::from_object(m, at),
         other => Err(match at {
@@ -247,6 +247,8 @@ macro_rules! api_model {
     ) => {
         $(#[doc = $sdoc])*
         #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+        // `pub` for the public `oms::SyncTask`; models in crate-private modules inherit it.
+        #[allow(unreachable_pub)]
         pub struct $name {
             $( $(#[doc = $doc])+ pub $field: $ty ),*
         }
@@ -282,6 +284,7 @@ macro_rules! api_model {
         impl $name {
             /// Decodes a response body; the error text names the field at fault.
             #[allow(dead_code)] // a model that only ever nests is never a whole body
+            #[allow(unreachable_pub)] // as for the struct
             pub fn from_json(body: &[u8]) -> Result<Self, String> {
                 serde_json::from_slice::<Self>(body).map_err(|e| e.to_string())
             }

@@ -1,6 +1,6 @@
 //! A minimal logging seam. The crate has no global logger; the plugin layer
 //! adapts this trait to hclog JSON on stderr, and tests can capture lines.
-//! What reaches it is already redacted (see [`super::redact`]).
+//! What reaches it is already redacted (see `oms/redact.rs`).
 
 /// Receives debug lines about HTTP exchanges. Implementations must not block
 /// for long: they are called inline on the request path.

@@ -10,13 +10,13 @@ pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
-pub mod json;
+pub(crate) mod json;
 pub mod log;
 pub mod model;
-pub mod path;
-pub mod redact;
+pub(crate) mod path;
+pub(crate) mod redact;
 mod request;
-pub mod retry;
+pub(crate) mod retry;
 pub mod signer;
 pub mod tls;
 

@@ -70,7 +70,9 @@ api_model! {
 /// Error fields of a non-2xx response, as far as they could be found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OmsErrorBody {
+    /// Decides the error kind (e.g. `OMS.0054` = no such task); shown to the user.
     pub error_code: Option<String>,
+    /// The service's own explanation, shown to the user.
     pub error_msg: Option<String>,
     /// API Gateway errors carry this in the body as well as in `X-Request-Id`.
     pub request_id: Option<String>,
@@ -119,29 +121,8 @@ impl OmsErrorBody {
 mod tests {
     use super::*;
 
-    const SEED: &str = r#"{
-      "sync_task_id" : "d18befdd-eb82-41f3-8019-bbb593d74a3e",
-      "src_cloud_type" : "HuaweiCloud",
-      "src_region" : "cn-north-7",
-      "src_bucket" : "oms-sdk-test-src",
-      "create_time" : 1700639560751,
-      "last_start_time" : 1700639560751,
-      "dst_bucket" : "oms-sdk-test-dst",
-      "dst_region" : "cn-north-7",
-      "description" : "sync task test",
-      "status" : "SYNCHRONIZING",
-      "enable_metadata_migration" : false,
-      "enable_restore" : false,
-      "app_id" : null,
-      "monthly_acceptance_request" : 11,
-      "monthly_success_object" : 0,
-      "monthly_failure_object" : 11,
-      "monthly_skip_object" : 0,
-      "monthly_size" : 0,
-      "object_overwrite_mode" : "SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE",
-      "dst_storage_policy" : null,
-      "consistency_check" : "size_last_modified"
-    }"#;
+    // The API page's example response, shared with the local server and the e2e tests.
+    const SEED: &str = oms_local_server::SEED_TASK_JSON;
 
     #[test]
     fn seed_example_decodes() {

@@ -9,14 +9,14 @@ use super::error::OmsError;
 /// Everything except RFC 3986 unreserved characters (`A-Za-z0-9-_.~`) is
 /// encoded; this matches Python's `quote(v, safe='')` used by the SDK for
 /// path parameters.
-pub const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Encodes `value` as exactly one path segment.
 ///
 /// `.` and `..` are rejected rather than encoded: WHATWG URL parsing (used by
 /// reqwest via the `url` crate, and by most gateways) treats `%2E` and
 /// `%2E%2E` as dot segments too and would silently address a different path.
-pub fn encode_segment(what: &str, value: &str) -> Result<String, OmsError> {
+pub(crate) fn encode_segment(what: &str, value: &str) -> Result<String, OmsError> {
     if value.is_empty() {
         return Err(OmsError::invalid_request(format!("{what} must not be empty")));
     }

@@ -5,24 +5,25 @@
 //! headers, one way to scrub known secrets, one way to shorten foreign text.
 
 /// Shown instead of anything secret.
-pub const REDACTED: &str = "(redacted)";
+pub(crate) const REDACTED: &str = "(redacted)";
 
 /// Longest excerpt of a response body or cause text kept in an error: enough
 /// to diagnose, small enough to show in a Terraform diagnostic.
-pub const EXCERPT_CHARS: usize = 200;
+pub(crate) const EXCERPT_CHARS: usize = 200;
 
 /// Lowercase names of the headers whose values are credentials: the two the
 /// client sends (`Authorization` with the signature, `X-Auth-Token`), the
 /// temporary-credential token, and IAM's token-issuing response header.
-pub const SENSITIVE_HEADERS: [&str; 4] = ["authorization", "x-auth-token", "x-security-token", "x-subject-token"];
+pub(crate) const SENSITIVE_HEADERS: [&str; 4] =
+    ["authorization", "x-auth-token", "x-security-token", "x-subject-token"];
 
 /// Whether a header's value must never be logged or shown (case-insensitive).
-pub fn is_sensitive_header(name: &str) -> bool {
+pub(crate) fn is_sensitive_header(name: &str) -> bool {
     SENSITIVE_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
 /// The value to log for a header: [`REDACTED`] for sensitive ones.
-pub fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
+pub(crate) fn redact_header<'a>(name: &str, value: &'a str) -> &'a str {
     if is_sensitive_header(name) {
         REDACTED
     } else {

@@ -8,14 +8,14 @@ use rand::Rng;
 
 /// Default number of retries (after the first attempt), as the official
 /// provider's `max_retries`.
-pub const DEFAULT_MAX_RETRIES: u32 = 5;
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 5;
 /// First backoff ceiling: short, since most throttling clears quickly.
-pub const DEFAULT_BASE: Duration = Duration::from_millis(200);
+pub(crate) const DEFAULT_BASE: Duration = Duration::from_millis(200);
 /// Longest computed backoff between two attempts.
-pub const DEFAULT_CAP: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_CAP: Duration = Duration::from_secs(30);
 /// A server asking for a longer pause than this is not taken literally: a
 /// Terraform refresh should fail visibly rather than hang for hours.
-pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 /// How often and how long to back off; built from [`super::ClientConfig`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl Default for RetryPolicy {
 
 /// Statuses worth retrying: throttling and transient gateway/server states.
 /// Other 4xx mean the request itself is wrong and would fail again.
-pub fn is_retryable_status(status: u16) -> bool {
+pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
@@ -85,7 +85,7 @@ impl RetryPolicy {
 /// Parses `Retry-After` as delta-seconds or an HTTP-date relative to `now`.
 /// A date in the past means "now" (zero); garbage yields `None` so the
 /// caller falls back to backoff.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if v.is_empty() {
         return None;

@@ -4,6 +4,10 @@
 //! here mirrors the SDK exactly, including its quirks (trailing `/` in the
 //! canonical URI only, `%2F` in a path treated as a separator, headers with
 //! `_` left unsigned).
+//!
+//! `oms-local-server/src/signing.rs` verifies these signatures with its own code and
+//! the same published test vectors. That near-duplicate is deliberate: a verifier
+//! sharing this code would share its mistakes, so each implementation checks the other.
 
 use std::time::SystemTime;
 
@@ -299,21 +303,26 @@ mod tests {
         ])
     }
 
-    #[test]
-    fn py_core_oms_vector() {
-        let mut headers = oms_headers();
-        let sig = sign(
+    /// The Python SDK's ShowSyncTask request, signed with `headers`.
+    fn sign_oms_vector(headers: &mut Vec<(String, String)>) -> Signature {
+        sign(
             "AccessKey",
             "SecretKey",
             "GET",
             "oms.cn-north-4.myhuaweicloud.com",
             "/v2/0123456789abcdef0123456789abcdef/sync-tasks/task-1",
             &s(&[("query_time", "1700000000000")]),
-            &mut headers,
+            headers,
             b"",
             UNIX_EPOCH,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn py_core_oms_vector() {
+        let mut headers = oms_headers();
+        let sig = sign_oms_vector(&mut headers);
         assert_eq!(
             sig.canonical_request,
             "GET\n/v2/0123456789abcdef0123456789abcdef/sync-tasks/task-1/\nquery_time=1700000000000\ncontent-type:application/json\nhost:oms.cn-north-4.myhuaweicloud.com\nx-project-id:0123456789abcdef0123456789abcdef\nx-sdk-date:20240101T000000Z\n\ncontent-type;host;x-project-id;x-sdk-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -335,18 +344,7 @@ mod tests {
     fn py_core_oms_vector_with_security_token() {
         let mut headers = oms_headers();
         headers.push(("X-Security-Token".into(), "tok".into()));
-        let sig = sign(
-            "AccessKey",
-            "SecretKey",
-            "GET",
-            "oms.cn-north-4.myhuaweicloud.com",
-            "/v2/0123456789abcdef0123456789abcdef/sync-tasks/task-1",
-            &s(&[("query_time", "1700000000000")]),
-            &mut headers,
-            b"",
-            UNIX_EPOCH,
-        )
-        .unwrap();
+        let sig = sign_oms_vector(&mut headers);
         assert_eq!(
             sig.authorization,
             "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=content-type;host;x-project-id;x-sdk-date;x-security-token, Signature=bd65558feae72c6dd7f7af7c4141b03cb7ae983515d0cf94fb6587405ba34953"

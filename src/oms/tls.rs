@@ -7,16 +7,11 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use rustls::RootCertStore;
 
 use super::error::OmsError;
 use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
-
-pub fn provider() -> Arc<CryptoProvider> {
-    crate::crypto::provider()
-}
 
 /// Builds the client TLS configuration: OS roots (falling back to the
 /// bundled Mozilla roots when the OS has none, e.g. in minimal containers),
@@ -24,7 +19,7 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// `insecure` (handshake signatures are still checked, so the peer must hold
 /// the key of the certificate it presents).
 pub fn client_config(ca_bundle_file: Option<&Path>, insecure: bool) -> Result<rustls::ClientConfig, OmsError> {
-    let provider = provider();
+    let provider = crate::crypto::provider();
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| OmsError::config(format!("TLS setup failed: {e}")))?;

@@ -16,8 +16,8 @@ mod service;
 #[cfg(test)]
 mod test_support;
 mod unsupported;
-pub mod v5;
-pub mod v6;
+pub(crate) mod v5;
+pub(crate) mod v6;
 mod wire;
 
 /// Generated from `proto/tfplugin6.proto` (protocol 6.10).

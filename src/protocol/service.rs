@@ -98,13 +98,13 @@ macro_rules! provider_service {
     ) => {
         $(#[$attr])*
         #[derive(Clone)]
-        pub struct $service {
+        pub(crate) struct $service {
             server: ::std::sync::Arc<ProviderServer>,
         }
 
         impl $service {
             /// The service for `server`; cheap to clone, all state lives in the server.
-            pub fn new(server: ::std::sync::Arc<ProviderServer>) -> Self {
+            pub(crate) fn new(server: ::std::sync::Arc<ProviderServer>) -> Self {
                 $service { server }
             }
         }

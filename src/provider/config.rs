@@ -15,7 +15,7 @@ use crate::oms::Endpoint;
 tf_object! {
     /// The `provider "oms"` block as Terraform sent it. No `Debug`: it holds
     /// secrets.
-    pub struct ProviderConfig {
+    pub(crate) struct ProviderConfig {
         pub region: Attr<String>,
         pub project_id: Attr<String>,
         pub access_key: Attr<String>,
@@ -31,7 +31,7 @@ tf_object! {
 }
 
 /// Reads the process environment; tests pass their own lookup instead.
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The first environment variable of `setting` with a non-blank value, and
 /// that value.
@@ -57,13 +57,13 @@ fn is_set(attr: &Attr<String>, setting: Setting, env: Env<'_>) -> Option<bool> {
 }
 
 /// The real environment, for [`Env`].
-pub fn process_env(key: &str) -> Option<String> {
+pub(crate) fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }
 
 /// ValidateProviderConfig: static checks only (no network), each pointing at
 /// its attribute. Unknown values are skipped, never reported.
-pub fn validate(config: &ProviderConfig, env: Env<'_>, d: &mut Diagnostics) {
+pub(crate) fn validate(config: &ProviderConfig, env: Env<'_>, d: &mut Diagnostics) {
     validate_credentials(config, env, d);
     validate_max_retries(&config.max_retries, env, d);
     if let Some(path) = config.cacert_file.as_str() {

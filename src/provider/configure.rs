@@ -13,7 +13,7 @@ use crate::logging;
 use crate::oms::{AuthMode, ClientConfig, Credentials, Endpoint, OmsClient, OmsLogger};
 
 /// What configuring produced; handed to every read.
-pub enum Configured {
+pub(crate) enum Configured {
     /// A client; reads use it.
     Ready(ReadyClient),
     /// The client cannot be built; reads report why.
@@ -25,7 +25,7 @@ pub enum Configured {
 /// Why the provider has no client. Not an error at configure time (a
 /// configuration may declare the provider without reading anything).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Incomplete {
+pub(crate) enum Incomplete {
     /// Settings nobody provided, in the order the message lists them.
     Missing(Vec<Missing>),
     /// The settings are there but unusable (e.g. an unreadable CA bundle).
@@ -34,7 +34,7 @@ pub enum Incomplete {
 
 /// A setting the provider cannot work without.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Missing {
+pub(crate) enum Missing {
     /// Neither `region` nor `endpoints.oms`.
     Region,
     /// No `project_id`.
@@ -72,7 +72,7 @@ impl Missing {
 
 impl Incomplete {
     /// The detail of the error every read reports.
-    pub fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         match self {
             Incomplete::Missing(missing) => missing_settings_detail(missing),
             Incomplete::Invalid(why) => format!("{why}. Check the provider configuration."),
@@ -81,7 +81,7 @@ impl Incomplete {
 }
 
 /// The configured client and what diagnostics say about it.
-pub struct ReadyClient {
+pub(crate) struct ReadyClient {
     /// Shared by every read of this provider process.
     pub client: OmsClient,
     /// `None` when `endpoints.oms` replaced the regional endpoint.
@@ -109,7 +109,7 @@ impl OmsLogger for HclogAdapter {
 /// ConfigureProvider: resolves every setting and builds the shared client.
 /// Missing settings are not an error here (a configuration may declare the
 /// provider without reading anything); reads report them.
-pub fn configure(config: &Value, terraform_version: &str, env: Env<'_>) -> Result<Configured, Diagnostics> {
+pub(crate) fn configure(config: &Value, terraform_version: &str, env: Env<'_>) -> Result<Configured, Diagnostics> {
     if !config.is_wholly_known() {
         return Ok(Configured::Unknown);
     }
@@ -237,7 +237,7 @@ fn client_config(
 
 /// The one error users get when settings are missing at read time: it names
 /// the attributes and the environment variables that fill them.
-pub fn missing_settings_detail(missing: &[Missing]) -> String {
+pub(crate) fn missing_settings_detail(missing: &[Missing]) -> String {
     let lines: Vec<String> = missing.iter().map(|m| m.line()).collect();
     format!("The provider cannot call OMS until these settings are provided:\n{}", lines.join("\n"))
 }

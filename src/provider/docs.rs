@@ -141,6 +141,8 @@ pub fn stale_files(root: &Path, docs_dir: &Path) -> Result<Vec<PathBuf>, String>
         .collect())
 }
 
+/// `terraform-provider-oms docs [--check] [DIR]`: writes the registry docs from the
+/// schemas, or with `--check` fails when the committed ones are stale (CI runs that).
 pub fn run_cli(args: &[String]) -> ExitCode {
     let check = args.iter().any(|a| a == "--check");
     let dir = args.iter().find(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| "docs".into());

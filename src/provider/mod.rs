@@ -5,13 +5,13 @@
 //! registered in [`OmsProvider::data_sources`]; [`read`], [`model`] and
 //! [`service_error`] hold what every data source shares.
 
-pub mod config;
-pub mod configure;
+pub(crate) mod config;
+pub(crate) mod configure;
 pub mod docs;
-pub mod model;
+pub(crate) mod model;
 pub mod provider_schema;
-pub mod read;
-pub mod service_error;
+pub(crate) mod read;
+pub(crate) mod service_error;
 pub mod sync_task;
 
 use std::sync::Arc;
@@ -30,10 +30,13 @@ use crate::framework::value::Value;
 /// default registry hosts differ.
 pub const PROVIDER_ADDRESS: &str = "terraform.local/local/oms";
 
+/// The `oms` provider the binary serves; all state lives in the client that
+/// `configure` builds, so this is a unit struct.
 #[derive(Default)]
 pub struct OmsProvider;
 
 impl OmsProvider {
+    /// What `main` hands to the plugin server.
     pub fn new() -> Self {
         OmsProvider
     }

@@ -12,7 +12,7 @@ use crate::oms::json::{ApiModel, Shape};
 
 /// The Terraform type of a field: strings, numbers and bools as such, a
 /// nested model as an object (null when absent), a list as a list.
-pub fn attribute_type(shape: &Shape) -> Type {
+pub(crate) fn attribute_type(shape: &Shape) -> Type {
     match shape {
         Shape::String => Type::String,
         Shape::Integer => Type::Number,
@@ -25,7 +25,7 @@ pub fn attribute_type(shape: &Shape) -> Type {
 /// One computed attribute per model field, in the model's order, except
 /// `arguments`: fields the data source also takes as input (such as the
 /// task id), which its schema declares itself.
-pub fn computed_attributes<M: ApiModel>(arguments: &[&str]) -> Vec<Attribute> {
+pub(crate) fn computed_attributes<M: ApiModel>(arguments: &[&str]) -> Vec<Attribute> {
     M::FIELDS
         .iter()
         .filter(|f| !arguments.contains(&f.name))
@@ -36,7 +36,7 @@ pub fn computed_attributes<M: ApiModel>(arguments: &[&str]) -> Vec<Attribute> {
 /// The state values of those same attributes: absent or null fields are
 /// null, nested models objects, lists lists. An error means the model and
 /// its own field table disagree, which is a bug.
-pub fn state_attributes<M: ApiModel>(model: &M, arguments: &[&str]) -> Result<BTreeMap<String, Value>, String> {
+pub(crate) fn state_attributes<M: ApiModel>(model: &M, arguments: &[&str]) -> Result<BTreeMap<String, Value>, String> {
     let json = serde_json::to_value(model).map_err(|e| e.to_string())?;
     M::FIELDS
         .iter()

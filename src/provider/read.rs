@@ -21,7 +21,7 @@ use crate::framework::value::{Number, Value};
 /// A data source backed by the OMS client. Implement this, and register it
 /// with [`data_source`] in the provider's list.
 #[async_trait]
-pub trait OmsDataSource: Send + Sync + 'static {
+pub(crate) trait OmsDataSource: Send + Sync + 'static {
     /// Its arguments, declared with `tf_object!`.
     type Config: FromValue + Send + Sync;
 
@@ -43,7 +43,7 @@ pub trait OmsDataSource: Send + Sync + 'static {
 }
 
 /// The framework's view of an [`OmsDataSource`].
-pub fn data_source<D: OmsDataSource>() -> std::sync::Arc<dyn DataSource> {
+pub(crate) fn data_source<D: OmsDataSource>() -> std::sync::Arc<dyn DataSource> {
     std::sync::Arc::new(Registered::<D>(PhantomData))
 }
 
@@ -124,11 +124,11 @@ tf_object! {
 }
 
 /// The default bound on a whole read, retries included.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_READ_TIMEOUT_TEXT: &str = "5m";
 
 /// The `timeouts` block's schema.
-pub fn timeouts_block() -> NestedBlock {
+pub(crate) fn timeouts_block() -> NestedBlock {
     NestedBlock {
         type_name: "timeouts".into(),
         block: Block {
@@ -147,7 +147,7 @@ pub fn timeouts_block() -> NestedBlock {
 
 /// The read timeout as configured (or the default), with the text the user
 /// wrote, which diagnostics quote.
-pub struct ReadTimeout {
+pub(crate) struct ReadTimeout {
     /// The bound on the whole read, retries included.
     pub duration: Duration,
     /// As written (or the default's text), for "timeouts.read = 30s".
@@ -157,7 +157,7 @@ pub struct ReadTimeout {
 impl ReadTimeout {
     /// From the `timeouts` argument; already validated, so unparsable text
     /// cannot occur, and would mean the default.
-    pub fn of(timeouts: &Attr<Timeouts>) -> ReadTimeout {
+    pub(crate) fn of(timeouts: &Attr<Timeouts>) -> ReadTimeout {
         match timeouts.known().and_then(|t| t.read.as_str()) {
             Some(text) => ReadTimeout {
                 duration: parse_go_duration(text).unwrap_or(DEFAULT_READ_TIMEOUT),
@@ -169,7 +169,7 @@ impl ReadTimeout {
 }
 
 /// `timeouts.read`: a Go duration longer than zero.
-pub fn validate_timeouts(timeouts: &Attr<Timeouts>, d: &mut Diagnostics) {
+pub(crate) fn validate_timeouts(timeouts: &Attr<Timeouts>, d: &mut Diagnostics) {
     let Some(raw) = timeouts.known().and_then(|t| t.read.as_str()) else {
         return;
     };
@@ -188,10 +188,10 @@ pub fn validate_timeouts(timeouts: &Attr<Timeouts>, d: &mut Diagnostics) {
 }
 
 /// The longest id OMS accepts, in characters.
-pub const MAX_ID_CHARS: usize = 255;
+pub(crate) const MAX_ID_CHARS: usize = 255;
 
 /// An id argument (`sync_task_id`): 1 to [`MAX_ID_CHARS`] characters.
-pub fn validate_id(attribute: &str, id: &Attr<String>, d: &mut Diagnostics) {
+pub(crate) fn validate_id(attribute: &str, id: &Attr<String>, d: &mut Diagnostics) {
     if let Some(id) = id.as_str() {
         let n = id.chars().count();
         if n == 0 || n > MAX_ID_CHARS {
@@ -205,7 +205,7 @@ pub fn validate_id(attribute: &str, id: &Attr<String>, d: &mut Diagnostics) {
 }
 
 /// A time argument in milliseconds since the Unix epoch (`query_time`).
-pub fn validate_epoch_ms(attribute: &str, time: &Attr<Number>, d: &mut Diagnostics) {
+pub(crate) fn validate_epoch_ms(attribute: &str, time: &Attr<Number>, d: &mut Diagnostics) {
     if let Some(n) = time.known() {
         match n.as_i64() {
             Some(i) if i >= 0 => {}
@@ -221,7 +221,7 @@ pub fn validate_epoch_ms(attribute: &str, time: &Attr<Number>, d: &mut Diagnosti
 }
 
 /// Now, in milliseconds since the Unix epoch: the default for time arguments.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis().min(i64::MAX as u128) as i64)

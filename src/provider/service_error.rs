@@ -11,7 +11,7 @@ use crate::oms::{AuthMode, OmsError, OmsErrorKind};
 /// `oms_sync_task` reading task `"abc"`:
 /// `noun` = "OMS sync task", `object` = `task "abc"`,
 /// `iam_action` = "oms:synctask:get", `argument` = "sync_task_id".
-pub struct ReadSubject<'a> {
+pub(crate) struct ReadSubject<'a> {
     /// What the data source reads: "Not allowed to read the {noun}".
     pub noun: &'a str,
     /// The one thing this read asked for: "Reading {object} kept failing".
@@ -59,7 +59,12 @@ fn plural(n: u32) -> &'static str {
 
 /// The diagnostic for a failed read. `timeout` is the `timeouts.read` text
 /// in force.
-pub fn service_diagnostic(e: &OmsError, ready: &ReadyClient, subject: &ReadSubject<'_>, timeout: &str) -> Diagnostic {
+pub(crate) fn service_diagnostic(
+    e: &OmsError,
+    ready: &ReadyClient,
+    subject: &ReadSubject<'_>,
+    timeout: &str,
+) -> Diagnostic {
     let project = &ready.project_id;
     let facts = service_facts(e);
     let attempts = e.attempts();

@@ -6,6 +6,7 @@ use base64::Engine;
 /// Terraform sets this variable to this value when it launches a provider
 /// (`plugin.HandshakeConfig` in Terraform; the same in OpenTofu).
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+/// The value go-plugin expects; a guard against running by hand, not a secret.
 pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// What a person sees when running the binary by hand.
@@ -17,6 +18,7 @@ it with --debug to attach Terraform through TF_REATTACH_PROVIDERS (see README.md
 /// Protocols this binary serves, best first.
 pub const SUPPORTED_PROTOCOLS: [u32; 2] = [6, 5];
 
+/// Whether Terraform launched us; otherwise `main` prints [`NOT_A_PROGRAM_MESSAGE`].
 pub fn cookie_is_valid(value: Option<&str>) -> bool {
     value == Some(MAGIC_COOKIE_VALUE)
 }

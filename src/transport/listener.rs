@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 #[cfg(unix)]
 use tokio::net::UnixListener;
 
-pub enum Listener {
+pub(crate) enum Listener {
     #[cfg(unix)]
     Unix {
         listener: UnixListener,
@@ -26,7 +26,7 @@ pub enum Listener {
 impl Listener {
     /// Binds a unix socket, falling back to TCP.
     #[cfg(unix)]
-    pub async fn bind() -> std::io::Result<Listener> {
+    pub(crate) async fn bind() -> std::io::Result<Listener> {
         match Self::bind_unix() {
             Ok(l) => Ok(l),
             Err(unix_err) => Self::bind_tcp().await.map_err(|tcp_err| {
@@ -50,7 +50,7 @@ impl Listener {
         Ok(Listener::Unix { listener, path, _dir: dir })
     }
 
-    pub async fn bind_tcp() -> std::io::Result<Listener> {
+    pub(crate) async fn bind_tcp() -> std::io::Result<Listener> {
         let min = env_port("PLUGIN_MIN_PORT").unwrap_or(10000);
         let max = env_port("PLUGIN_MAX_PORT").unwrap_or(25000);
         if min > max {
@@ -64,7 +64,7 @@ impl Listener {
         Err(std::io::Error::other(format!("no free TCP port in {min}..={max}")))
     }
 
-    pub fn network(&self) -> &'static str {
+    pub(crate) fn network(&self) -> &'static str {
         match self {
             #[cfg(unix)]
             Listener::Unix { .. } => "unix",
@@ -72,7 +72,7 @@ impl Listener {
         }
     }
 
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         match self {
             #[cfg(unix)]
             Listener::Unix { path, .. } => path.display().to_string(),
@@ -80,7 +80,7 @@ impl Listener {
         }
     }
 
-    pub async fn accept(&self) -> std::io::Result<Stream> {
+    pub(crate) async fn accept(&self) -> std::io::Result<Stream> {
         match self {
             #[cfg(unix)]
             Listener::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
@@ -98,14 +98,14 @@ fn env_port(key: &str) -> Option<u16> {
 }
 
 /// A raw accepted connection.
-pub enum Stream {
+pub(crate) enum Stream {
     #[cfg(unix)]
     Unix(tokio::net::UnixStream),
     Tcp(tokio::net::TcpStream),
 }
 
 /// What gRPC runs over: raw (debug mode, TLS disabled) or wrapped in TLS.
-pub enum Connection {
+pub(crate) enum Connection {
     Plain(Stream),
     Tls(Box<tokio_rustls::server::TlsStream<Stream>>),
 }

@@ -2,8 +2,8 @@
 //! handshake, AutoMTLS, the gRPC services, and a prompt exit on Shutdown.
 
 pub mod handshake;
-pub mod listener;
-pub mod plugin_services;
+pub(crate) mod listener;
+pub(crate) mod plugin_services;
 pub mod tls;
 
 use std::io::Write;
@@ -121,7 +121,9 @@ pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u
     }
 }
 
-pub fn reattach_json(address: &str, protocol: u32, pid: u32, network: &str, addr: &str) -> String {
+/// The `TF_REATTACH_PROVIDERS` value a `--debug` run prints, so a developer can point
+/// Terraform at a provider running under a debugger.
+pub(crate) fn reattach_json(address: &str, protocol: u32, pid: u32, network: &str, addr: &str) -> String {
     serde_json::json!({
         address: {
             "Protocol": "grpc",

@@ -14,7 +14,7 @@ use crate::protocol::plugin as pb;
 
 /// Answers Shutdown, then exits the process shortly after the reply is on
 /// the wire: Terraform waits 2 s and then kills providers that linger.
-pub struct Controller {
+pub(crate) struct Controller {
     pub on_shutdown: mpsc::Sender<()>,
 }
 
@@ -29,7 +29,7 @@ impl pb::grpc_controller_server::GrpcController for Controller {
 
 /// We never write to stdout or stderr through this channel (logs go to the
 /// real stderr, which go-plugin reads directly), so the stream stays idle.
-pub struct Stdio;
+pub(crate) struct Stdio;
 
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
@@ -44,7 +44,7 @@ impl pb::grpc_stdio_server::GrpcStdio for Stdio {
 
 /// Terraform providers never dial back through the broker; we accept the
 /// stream, drain it, and end ours when the client ends theirs.
-pub struct Broker;
+pub(crate) struct Broker;
 
 #[tonic::async_trait]
 impl pb::grpc_broker_server::GrpcBroker for Broker {

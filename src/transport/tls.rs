@@ -11,19 +11,16 @@
 
 use std::sync::Arc;
 
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConfig;
 
 use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
 
-pub fn crypto_provider() -> Arc<CryptoProvider> {
-    crate::crypto::provider()
-}
-
 /// The per-launch server identity.
 pub struct ServerIdentity {
+    /// Sent to Terraform in the handshake line, which pins it.
     pub cert_der: CertificateDer<'static>,
+    /// Never leaves the process.
     pub key_der: PrivateKeyDer<'static>,
 }
 
@@ -84,7 +81,7 @@ pub fn parse_pem_certificate(pem: &str) -> Result<CertificateDer<'static>, Strin
 /// The server TLS configuration: TLS 1.2+, ALPN `h2` (grpc-go ≥ 1.67 refuses
 /// connections without it), and the pinned client certificate.
 pub fn server_config(identity: &ServerIdentity, client_cert: CertificateDer<'static>) -> Result<ServerConfig, String> {
-    let provider = crypto_provider();
+    let provider = crate::crypto::provider();
     let verifier = Arc::new(PolicyVerifier::new(CertPolicy::Pinned(client_cert), &provider));
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -122,7 +119,7 @@ mod tests {
         use rustls::server::danger::ClientCertVerifier;
         let a = generate_server_identity().unwrap().cert_der;
         let b = generate_server_identity().unwrap().cert_der;
-        let v = PolicyVerifier::new(CertPolicy::Pinned(a.clone()), &crypto_provider());
+        let v = PolicyVerifier::new(CertPolicy::Pinned(a.clone()), &crate::crypto::provider());
         assert!(v.verify_client_cert(&a, &[], UnixTime::now()).is_ok());
         assert!(v.verify_client_cert(&b, &[], UnixTime::now()).is_err());
         assert!(v.client_auth_mandatory());

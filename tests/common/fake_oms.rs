@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// One request as the fake read it.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub method: String,
     /// Request target exactly as received (percent-encoded path + query).
     pub target: String,
@@ -23,10 +23,10 @@ pub struct Received {
 }
 
 impl Received {
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or("")
     }
-    pub fn query_pairs(&self) -> Vec<(String, String)> {
+    pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
         match self.target.split_once('?') {
             Some((_, q)) => {
                 url::form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
@@ -34,12 +34,12 @@ impl Received {
             None => Vec::new(),
         }
     }
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
     /// Recomputes the signature the way a gateway would, from the request
     /// as received, and checks it was made with this key pair.
-    pub fn signature_verifies(&self, access_key: &str, secret_key: &str) -> bool {
+    pub(crate) fn signature_verifies(&self, access_key: &str, secret_key: &str) -> bool {
         let Some(auth) = self.header("authorization") else {
             return false;
         };
@@ -63,7 +63,7 @@ impl Received {
 }
 
 /// What the fake does with one request.
-pub enum Action {
+pub(crate) enum Action {
     Respond {
         status: u16,
         headers: Vec<(&'static str, String)>,
@@ -81,7 +81,7 @@ pub enum Action {
 }
 
 /// A JSON answer.
-pub fn json(status: u16, body: &str) -> Action {
+pub(crate) fn json(status: u16, body: &str) -> Action {
     Action::Respond {
         status,
         headers: vec![("Content-Type", "application/json".into())],
@@ -90,7 +90,7 @@ pub fn json(status: u16, body: &str) -> Action {
 }
 
 /// `a` with one more response header (ignored for non-`Respond` actions).
-pub fn with_header(a: Action, name: &'static str, value: &str) -> Action {
+pub(crate) fn with_header(a: Action, name: &'static str, value: &str) -> Action {
     match a {
         Action::Respond { status, mut headers, body } => {
             headers.push((name, value.to_string()));
@@ -103,7 +103,7 @@ pub fn with_header(a: Action, name: &'static str, value: &str) -> Action {
 type Handler = Arc<dyn Fn(usize, &Received) -> Action + Send + Sync>;
 
 /// The running fake; it serves until the test's runtime ends.
-pub struct FakeOms {
+pub(crate) struct FakeOms {
     pub endpoint: String,
     count: Arc<AtomicUsize>,
     received: Arc<Mutex<Vec<Received>>>,
@@ -111,7 +111,7 @@ pub struct FakeOms {
 
 impl FakeOms {
     /// Serves every request with `handler(n, request)`, `n` counting requests from 0.
-    pub async fn start(handler: impl Fn(usize, &Received) -> Action + Send + Sync + 'static) -> Self {
+    pub(crate) async fn start(handler: impl Fn(usize, &Received) -> Action + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let count = Arc::new(AtomicUsize::new(0));
@@ -129,11 +129,11 @@ impl FakeOms {
         Self { endpoint: format!("http://{addr}"), count, received }
     }
     /// Requests received so far.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.count.load(Ordering::SeqCst)
     }
     /// Every request received, in arrival order.
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 }

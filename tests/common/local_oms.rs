@@ -14,7 +14,7 @@ use oms_local_server::{
     LocalOmsServer, RecordedRequest, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY,
 };
 
-pub struct OmsServer {
+pub(crate) struct OmsServer {
     // Declared before the runtime: the server's Drop cancels its tasks, then
     // the runtime shuts down.
     server: Option<LocalOmsServer>,
@@ -23,7 +23,7 @@ pub struct OmsServer {
 
 impl OmsServer {
     /// Starts a server with `config` on 127.0.0.1 (a free port).
-    pub fn start(config: ServerConfig) -> OmsServer {
+    pub(crate) fn start(config: ServerConfig) -> OmsServer {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("local-oms")
@@ -35,17 +35,17 @@ impl OmsServer {
     }
 
     /// The sample tasks with the demo project and AK/SK.
-    pub fn demo() -> OmsServer {
+    pub(crate) fn demo() -> OmsServer {
         OmsServer::start(demo_config())
     }
 
     /// Like [`demo`](Self::demo) over HTTPS, with a CA minted for this server only.
-    pub fn demo_tls() -> OmsServer {
+    pub(crate) fn demo_tls() -> OmsServer {
         OmsServer::start(ServerConfig { tls: true, ..demo_config() })
     }
 
     /// [`handshake_failures_reaching`] for a test that blocks its own thread.
-    pub fn wait_for_handshake_failures(&self, want: usize) -> usize {
+    pub(crate) fn wait_for_handshake_failures(&self, want: usize) -> usize {
         let runtime = self.runtime.as_ref().expect("the server is running");
         runtime.block_on(handshake_failures_reaching(self.server(), want))
     }
@@ -55,18 +55,18 @@ impl OmsServer {
     }
 
     /// Statuses of every request so far, in arrival order.
-    pub fn statuses(&self) -> Vec<u16> {
+    pub(crate) fn statuses(&self) -> Vec<u16> {
         self.server().requests().iter().map(|r| r.status).collect()
     }
 
     /// The `query_time` of a recorded request, parsed.
-    pub fn query_time_of(request: &RecordedRequest) -> Option<i64> {
+    pub(crate) fn query_time_of(request: &RecordedRequest) -> Option<i64> {
         request.raw_query.as_deref()?.split('&').find_map(|kv| kv.strip_prefix("query_time="))?.parse().ok()
     }
 }
 
 /// The sample tasks with the demo project and AK/SK, to adjust before starting.
-pub fn demo_config() -> ServerConfig {
+pub(crate) fn demo_config() -> ServerConfig {
     ServerConfig::with_sample_tasks(DEMO_PROJECT_ID, DEMO_ACCESS_KEY, DEMO_SECRET_KEY)
 }
 
@@ -90,7 +90,7 @@ impl Drop for OmsServer {
 /// Waits (up to 5 s) until `server` has counted `want` failed TLS handshakes, and
 /// returns the count. The server counts one only after reading the client's alert,
 /// which may trail the client's own error or exit.
-pub async fn handshake_failures_reaching(server: &LocalOmsServer, want: usize) -> usize {
+pub(crate) async fn handshake_failures_reaching(server: &LocalOmsServer, want: usize) -> usize {
     let until = tokio::time::Instant::now() + Duration::from_secs(5);
     while server.tls_handshake_failures() < want && tokio::time::Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -99,7 +99,7 @@ pub async fn handshake_failures_reaching(server: &LocalOmsServer, want: usize) -
 }
 
 /// The server's CA in a temporary file, as a provider's `cacert_file` names it.
-pub fn ca_file(server: &LocalOmsServer) -> tempfile::NamedTempFile {
+pub(crate) fn ca_file(server: &LocalOmsServer) -> tempfile::NamedTempFile {
     let pem = server.ca_pem().expect("a TLS server has a CA");
     let mut file = tempfile::NamedTempFile::new().expect("temporary file");
     std::io::Write::write_all(&mut file, pem.as_bytes()).expect("writing the CA");

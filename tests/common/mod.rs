@@ -10,10 +10,10 @@
 #![allow(dead_code)] // each test file uses a different part of these modules
 
 /// The provider binary Cargo built for these tests.
-pub const PROVIDER_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-oms");
+pub(crate) const PROVIDER_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-oms");
 
-pub mod fake_oms;
-pub mod local_oms;
-pub mod plugin;
-pub mod secrets;
-pub mod terraform;
+pub(crate) mod fake_oms;
+pub(crate) mod local_oms;
+pub(crate) mod plugin;
+pub(crate) mod secrets;
+pub(crate) mod terraform;

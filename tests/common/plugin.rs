@@ -19,23 +19,23 @@ use tonic::transport::{Channel, Endpoint, Uri};
 
 use super::secrets;
 
-pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub(crate) const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// A client identity like go-plugin's: ECDSA P-521, self-signed, cA=true.
-pub struct ClientIdentity {
+pub(crate) struct ClientIdentity {
     pub pem: String,
     pub der: CertificateDer<'static>,
     pub key: PrivatePkcs8KeyDer<'static>,
 }
 
-pub fn client_identity() -> ClientIdentity {
+pub(crate) fn client_identity() -> ClientIdentity {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
     let params = terraform_provider_oms::transport::tls::go_plugin_certificate_params().expect("certificate params");
     let cert = params.self_signed(&key).unwrap();
     ClientIdentity { pem: cert.pem(), der: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) }
 }
 
-pub struct Plugin {
+pub(crate) struct Plugin {
     pub child: Child,
     pub handshake: String,
     pub protocol: u32,
@@ -46,13 +46,13 @@ pub struct Plugin {
     stdout_rest: Arc<Mutex<String>>,
 }
 
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     PathBuf::from(super::PROVIDER_BINARY)
 }
 
 /// Starts the binary with Terraform's environment plus `extra`, and reads
 /// the handshake line.
-pub fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) -> Plugin {
+pub(crate) fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) -> Plugin {
     let mut cmd = Command::new(binary());
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -121,7 +121,7 @@ pub fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) -> Plugin
 impl Plugin {
     /// Connects as Terraform does: TLS with SNI `localhost`, the server
     /// certificate pinned from the handshake, and `client` as our identity.
-    pub async fn connect(&self, client: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+    pub(crate) async fn connect(&self, client: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
         // aws-lc-rs: the only rustls back-end that can sign with the P-521 client key.
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = self.server_cert.as_ref().map(|cert| {
@@ -167,7 +167,7 @@ impl Plugin {
     }
 
     /// Waits for the process to exit; returns how long that took.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<Duration> {
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<Duration> {
         let start = Instant::now();
         while start.elapsed() < limit {
             if self.child.try_wait().ok().flatten().is_some() {
@@ -179,7 +179,7 @@ impl Plugin {
     }
 
     /// Waits until stderr contains `needle` (logs arrive asynchronously).
-    pub fn wait_stderr(&self, needle: &str, limit: Duration) -> bool {
+    pub(crate) fn wait_stderr(&self, needle: &str, limit: Duration) -> bool {
         let start = Instant::now();
         while start.elapsed() < limit {
             if self.stderr_text().contains(needle) {
@@ -190,11 +190,11 @@ impl Plugin {
         false
     }
 
-    pub fn stderr_text(&self) -> String {
+    pub(crate) fn stderr_text(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
-    pub fn stdout_after_handshake(&self) -> String {
+    pub(crate) fn stdout_after_handshake(&self) -> String {
         self.stdout_rest.lock().unwrap().clone()
     }
 }
@@ -211,12 +211,12 @@ impl Drop for Plugin {
     }
 }
 
-pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+pub(crate) trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
 
 /// A configuration object for `block` with every attribute and nested block
 /// null except those in `set`, the shape Terraform sends for a sparse config.
-pub fn object_for(block: &Block, set: &[(&str, Value)]) -> Value {
+pub(crate) fn object_for(block: &Block, set: &[(&str, Value)]) -> Value {
     let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
     for b in &block.blocks {
         m.insert(b.type_name.clone(), Value::Null);
@@ -228,6 +228,6 @@ pub fn object_for(block: &Block, set: &[(&str, Value)]) -> Value {
 }
 
 /// `v` as the msgpack DynamicValue Terraform would send for `block`.
-pub fn dynamic(v: &Value, block: &Block) -> tfplugin6::DynamicValue {
+pub(crate) fn dynamic(v: &Value, block: &Block) -> tfplugin6::DynamicValue {
     tfplugin6::DynamicValue { msgpack: cty_msgpack::encode(v, &block.implied_type()).unwrap(), json: vec![] }
 }

@@ -17,7 +17,7 @@ const CREDENTIAL_WORDS: [&str; 5] = ["secret", "token", "sk", "st", "tok"];
 /// String literals on credential lines of the sources that look like values
 /// rather than names: at least 10 characters, no spaces or syntax, and not a header,
 /// attribute, variable or flag name (those appear in output legitimately).
-pub fn suite_secrets() -> &'static [String] {
+pub(crate) fn suite_secrets() -> &'static [String] {
     static SECRETS: OnceLock<Vec<String>> = OnceLock::new();
     SECRETS.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -109,7 +109,7 @@ fn looks_like_secret(s: &str) -> bool {
 
 /// Panics (without repeating the secret) when `text` holds any suite secret.
 #[track_caller]
-pub fn assert_no_secrets(text: &str, what: &str) {
+pub(crate) fn assert_no_secrets(text: &str, what: &str) {
     for (i, secret) in suite_secrets().iter().enumerate() {
         if let Some(at) = text.find(secret.as_str()) {
             let line = text[..at].lines().count().max(1);

