@@ -512,7 +512,10 @@ mod tests {
         let size = &s.statistic_datas[0];
         assert_eq!(size.data_type.as_deref(), Some("SIZE"));
         assert_eq!(size.data[0].statistic_num, Some(i64::MAX));
-        assert_eq!(size.data[1], StatisticPoint { time_stamp: Some(1_700_003_600_000), statistic_num: Some(9_007_199_254_740_993) });
+        assert_eq!(
+            size.data[1],
+            StatisticPoint { time_stamp: Some(1_700_003_600_000), statistic_num: Some(9_007_199_254_740_993) }
+        );
         assert!(s.statistic_datas[1].data.is_empty());
         let err =
             SyncTaskStatistics::from_json(br#"{"statistic_datas": [{"data": [{"statistic_num": 1.5}]}]}"#).unwrap_err();
