@@ -36,10 +36,13 @@ tf_object! {
 /// pager when to stop, and would not match `tasks` once filtered.
 const NOT_STATE: &[&str] = &["count"];
 
+/// Reads one string field of a task, for a filter to compare.
+type TaskField = fn(&SyncTaskInfo) -> Option<&str>;
+
 /// The exact-match filters, in the order of the arguments: the attribute,
 /// and the task field it compares. One table serves the schema, the
 /// matching and the `id`.
-const FILTERS: [(&str, fn(&SyncTaskInfo) -> Option<&str>); 3] = [
+const FILTERS: [(&str, TaskField); 3] = [
     ("src_cloud_type", |t| t.src_cloud_type.as_deref()),
     ("src_bucket", |t| t.src_bucket.as_deref()),
     ("dst_bucket", |t| t.dst_bucket.as_deref()),
