@@ -55,6 +55,9 @@ fn workspace_with(version: &str, server: &OmsServer, provider: &[(&str, String)]
     let mut ws = Workspace::new(&Terraform::get(version));
     ws.set_env("OMS_PROVIDER_RETRY_BASE_MS", "10");
     ws.main_tf(&(terraform_block() + &aksk_provider(server, provider) + body));
+    // 0.13 installs through a filesystem mirror: `init` first, which sends
+    // no request to OMS.
+    ws.prepare();
     ws
 }
 
