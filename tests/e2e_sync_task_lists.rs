@@ -362,3 +362,48 @@ fn tf_1_15_statistics_arguments_are_validated_before_any_request() {
     );
     assert_eq!(server.request_count(), 0, "no request: {:?}", server.requests());
 }
+
+// ------------------------------------------------- the check example, tested
+
+/// `terraform test` on `examples/checks/sync_tasks_health` (its `check`
+/// block over `oms_sync_tasks`), against the local server, as a user would
+/// run it: endpoint and credentials from the environment.
+#[test]
+fn tf_1_15_terraform_test_runs_the_check_example() {
+    let server = OmsServer::demo();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/checks/sync_tasks_health");
+    let mut ws = Workspace::new(&Terraform::get(TF_1_15));
+    let mut copied = 0;
+    for entry in std::fs::read_dir(&example).expect("the example directory") {
+        let path = entry.expect("an entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).expect("a file name").to_string();
+        if name.ends_with(".tf") || name.ends_with(".tftest.hcl") {
+            ws.write(&name, &std::fs::read_to_string(&path).expect("readable"));
+            copied += 1;
+        }
+    }
+    assert_eq!(copied, 2, "main.tf and the .tftest.hcl file");
+    for (key, value) in [
+        ("HW_REGION_NAME", common::config::REGION),
+        ("HW_PROJECT_ID", oms_local_server::DEMO_PROJECT_ID),
+        ("HW_ACCESS_KEY", oms_local_server::DEMO_ACCESS_KEY),
+        ("HW_SECRET_KEY", oms_local_server::DEMO_SECRET_KEY),
+        ("TF_VAR_oms_endpoint", &server.url()),
+    ] {
+        ws.set_env(key, value);
+    }
+    let out = ws.run(&["test"]);
+    out.assert_success();
+    let text = out.user_output();
+    for needle in [
+        "run \"stopped_tasks_pass_the_check\"... pass",
+        "run \"synchronizing_tasks_with_failures_fail_the_check\"... pass",
+        "2 passed, 0 failed",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in:\n{}", out.report());
+    }
+    // The status filter of each run reached the service.
+    let statuses: Vec<Option<String>> =
+        server.requests_for(Api::ListSyncTasks).iter().map(|r| r.query("status")).collect();
+    assert!(statuses.contains(&Some("STOPPED".into())) && statuses.contains(&Some("SYNCHRONIZING".into())));
+}
