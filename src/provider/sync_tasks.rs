@@ -359,9 +359,15 @@ mod tests {
         ]);
         assert_eq!(s.block.attribute("tasks").unwrap().ty, Type::list(task));
         assert_eq!(s.block.attribute("ids").unwrap().ty, Type::list(S));
-        assert_eq!(
-            s.block.attribute("tasks").unwrap().description,
-            "The synchronization tasks, in the service's order."
+        // Object types carry no descriptions, so the list's describes its fields.
+        let tasks = &s.block.attribute("tasks").unwrap().description;
+        assert!(
+            tasks.starts_with("The synchronization tasks, in the service's order. Attributes: `sync_task_id` (string): The synchronization task ID. `src_cloud_type` (string): "),
+            "{tasks}"
+        );
+        assert!(
+            tasks.contains("`source_cdn` (object): The CDN the task reads source objects from; null when it reads the source bucket directly. Attributes: `domain` (string): "),
+            "{tasks}"
         );
         assert_eq!(s.block.blocks.len(), 1);
         assert_eq!(s.block.blocks[0].type_name, "timeouts");
