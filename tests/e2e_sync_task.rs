@@ -8,8 +8,11 @@ mod common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::config::{
+    aksk_provider, assert_contains_all, expect_failure, flat, hcl, provider_block, terraform_block, REGION,
+};
 use common::local_oms::{demo_config, OmsServer};
-use common::terraform::{Output, Terraform, Workspace, PROVIDER_ADDRESS};
+use common::terraform::{Output, Terraform, Workspace};
 use oms_local_server::{
     sample_tasks, seed_task, Fault, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY, INT64_TASK_ID,
     NULLS_TASK_ID, SEED_TASK_ID, TENCENT_TASK_ID, UNICODE_TASK_ID,
@@ -21,43 +24,7 @@ const TF_1_15: &str = "1.15.5";
 const TF_1_0: &str = "1.0.3";
 const TF_0_13: &str = "0.13.4";
 
-const REGION: &str = "cn-north-4";
-
 // ------------------------------------------------------------------ helpers
-
-/// An HCL string literal. JSON string escapes are valid HCL escapes; none of
-/// the values used here contain `${` or `%{`.
-fn hcl(s: &str) -> String {
-    assert!(!s.contains("${") && !s.contains("%{"), "template sequence in {s:?}");
-    serde_json::to_string(s).expect("a string as JSON")
-}
-
-fn terraform_block() -> String {
-    format!("terraform {{\n  required_providers {{\n    oms = {{ source = \"{PROVIDER_ADDRESS}\" }}\n  }}\n}}\n\n")
-}
-
-/// `provider "oms"` with these attributes (values are HCL expressions) and
-/// the endpoint override pointing at `server`.
-fn provider_block(server: &OmsServer, attrs: &[(&str, String)]) -> String {
-    let mut s = String::from("provider \"oms\" {\n");
-    for (name, value) in attrs {
-        s.push_str(&format!("  {name} = {value}\n"));
-    }
-    s.push_str(&format!("  endpoints = {{ oms = {} }}\n}}\n\n", hcl(&server.url())));
-    s
-}
-
-/// Region, the demo project and the demo AK/SK in the provider block, plus `extra`.
-fn aksk_provider(server: &OmsServer, extra: &[(&str, String)]) -> String {
-    let mut attrs = vec![
-        ("region", hcl(REGION)),
-        ("project_id", hcl(DEMO_PROJECT_ID)),
-        ("access_key", hcl(DEMO_ACCESS_KEY)),
-        ("secret_key", hcl(DEMO_SECRET_KEY)),
-    ];
-    attrs.extend(extra.iter().cloned());
-    provider_block(server, &attrs)
-}
 
 /// `data "oms_sync_task" "<name>"` reading `id`, with `extra` lines, and an
 /// output of the same name holding the whole object.
@@ -89,31 +56,6 @@ fn output_json(ws: &Workspace, name: &str) -> (Value, String) {
     let out = ws.run(&["output", "-json", name]);
     out.assert_success();
     (out.json(), out.stdout.clone())
-}
-
-/// The user-visible text with Terraform's diagnostic frame (`╷ │ ╵`) and
-/// its line wrapping undone: one line, single spaces.
-fn flat(text: &str) -> String {
-    text.lines()
-        .map(|l| l.trim_start_matches(['│', '╷', '╵']))
-        .flat_map(str::split_whitespace)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Runs `args`, expects failure, and returns the flattened user output.
-#[track_caller]
-fn expect_failure(ws: &Workspace, args: &[&str]) -> (String, Output) {
-    let out = ws.run(args);
-    assert!(!out.success(), "expected failure:\n{}", out.report());
-    (flat(&out.user_output()), out)
-}
-
-#[track_caller]
-fn assert_contains_all(text: &str, needles: &[&str], out: &Output) {
-    for needle in needles {
-        assert!(text.contains(needle), "{needle:?} not in the output:\n{}", out.report());
-    }
 }
 
 fn now_ms() -> i64 {

@@ -106,7 +106,11 @@ fn check_schema(version: &str) {
     assert!(oms.resource_schemas.is_empty(), "{version}: no resources expected: {:?}", oms.resource_schemas.keys());
 
     // Data source.
-    assert_eq!(oms.data_source_schemas.keys().collect::<Vec<_>>(), ["oms_sync_task"], "{version}");
+    assert_eq!(
+        oms.data_source_schemas.keys().collect::<Vec<_>>(),
+        ["oms_sync_task", "oms_sync_task_statistics", "oms_sync_tasks"],
+        "{version}"
+    );
     let ds = &oms.data_source("oms_sync_task").block;
     let id = ds.attribute("sync_task_id");
     assert!(id.required && !id.optional && !id.computed, "{version}: sync_task_id: {id:?}");

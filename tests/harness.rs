@@ -177,8 +177,8 @@ async fn unsupported_rpcs_answer_with_error_diagnostics() {
         .into_inner();
     assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
     let md = client.get_metadata(tfplugin6::get_metadata::Request {}).await.unwrap().into_inner();
-    assert_eq!(md.data_sources.len(), 1);
-    assert_eq!(md.data_sources[0].type_name, "oms_sync_task");
+    let names: Vec<&str> = md.data_sources.iter().map(|d| d.type_name.as_str()).collect();
+    assert_eq!(names, ["oms_sync_task", "oms_sync_task_statistics", "oms_sync_tasks"]);
     let f = client.get_functions(tfplugin6::get_functions::Request {}).await.unwrap().into_inner();
     assert!(f.functions.is_empty() && f.diagnostics.is_empty());
     let mut stream = client

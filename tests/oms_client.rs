@@ -522,3 +522,46 @@ fn cancelled_after(delay: Duration) -> CancellationToken {
     });
     cancel
 }
+
+/// A full page of 100 tasks whose ids start at `first`.
+fn full_page(first: usize, count: i64) -> String {
+    let tasks: Vec<String> = (first..first + 100).map(|i| format!(r#"{{"sync_task_id":"t{i}"}}"#)).collect();
+    format!(r#"{{"tasks":[{}],"count":{count}}}"#, tasks.join(","))
+}
+
+#[tokio::test]
+async fn list_ignoring_offset_is_an_inconsistent_pages_error_not_a_loop() {
+    // Every page is the first one, and count claims a million tasks.
+    let server = FakeOms::start(|_, _| json(200, &full_page(0, 1_000_000))).await;
+    let err = client(&server).list_sync_tasks(None, in_secs(10), &CancellationToken::new()).await.unwrap_err();
+    assert_eq!(err.kind(), OmsErrorKind::Undecodable, "{err}");
+    let detail = err.detail().unwrap();
+    assert!(detail.starts_with("the pages of ListSyncTasks were inconsistent: task \"t0\" appeared twice"), "{detail}");
+    assert_eq!(server.count(), 2, "stops at the second page");
+}
+
+#[tokio::test]
+async fn list_pages_until_a_short_page_and_sends_limit_offset_status() {
+    use terraform_provider_oms::oms::SyncTaskStatus;
+    let server = FakeOms::start(|n, _| match n {
+        0 => json(200, &full_page(0, 150)),
+        _ => json(200, r#"{"tasks":[{"sync_task_id":"last"}],"count":150}"#),
+    })
+    .await;
+    let listed = client(&server)
+        .list_sync_tasks(Some(SyncTaskStatus::Stopped), in_secs(10), &CancellationToken::new())
+        .await
+        .unwrap();
+    // The count overstated (101 listed, 150 claimed): the short page ends it.
+    assert_eq!((listed.tasks.len(), listed.count, listed.pages, listed.attempts), (101, Some(150), 2, 2));
+    assert_eq!(listed.tasks[100].sync_task_id.as_deref(), Some("last"));
+    let targets: Vec<String> = server.received().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(
+        targets,
+        [
+            format!("/v2/{PROJECT}/sync-tasks?limit=100&offset=0&status=STOPPED"),
+            format!("/v2/{PROJECT}/sync-tasks?limit=100&offset=100&status=STOPPED"),
+        ]
+    );
+    assert!(server.received().iter().all(|r| r.signature_verifies(AK, SK)));
+}

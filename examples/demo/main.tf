@@ -1,5 +1,5 @@
 # A runnable demo: reads sample sync tasks from the local OMS-compatible
-# server (`oms-local-server`). `scripts/demo.sh` starts the server, points
+# server (`oms-local-server`): one task by id, and the list of stopped tasks. `scripts/demo.sh` starts the server, points
 # this configuration at it and runs `terraform apply`.
 
 terraform {
@@ -45,5 +45,16 @@ output "task" {
     monthly_failed        = data.oms_sync_task.demo.monthly_failure_object
     object_overwrite_mode = data.oms_sync_task.demo.object_overwrite_mode
     counters_for_month_of = data.oms_sync_task.demo.query_time
+  }
+}
+
+# Every stopped task, found without knowing its id.
+data "oms_sync_tasks" "stopped" {
+  status = "STOPPED"
+}
+
+output "stopped_tasks" {
+  value = {
+    for t in data.oms_sync_tasks.stopped.tasks : t.sync_task_id => "${t.src_cloud_type}:${t.src_bucket} -> ${t.dst_bucket}"
   }
 }

@@ -6,10 +6,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use oms_local_server::{sample_tasks, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY};
+use oms_local_server::{
+    generated_tasks, sample_tasks, LocalOmsServer, ServerConfig, DEMO_ACCESS_KEY, DEMO_PROJECT_ID, DEMO_SECRET_KEY,
+};
 
 const HELP: &str = "\
-oms-local-server: a local Huawei Cloud OMS (ShowSyncTask) API for tests and demos
+oms-local-server: a local Huawei Cloud OMS API (ShowSyncTask, ListSyncTasks,
+ListSyncTaskStatistic) for tests and demos
 
 USAGE:
     oms-local-server [OPTIONS]
@@ -22,6 +25,9 @@ OPTIONS:
     --auth-token TOKEN     accepted X-Auth-Token             [env OMS_LOCAL_AUTH_TOKEN]
     --security-token TOK   required X-Security-Token         [env OMS_LOCAL_SECURITY_TOKEN]
     --tasks-file PATH      JSON array of task bodies (default: built-in sample tasks)
+    --generated-tasks N    also serve N generated tasks (after the others), so the
+                           list API has several pages; the same N gives the same tasks
+    --overstate-count N    the list API's count claims N more tasks than match
     --url-file PATH        write the base URL to PATH once listening
     --no-require-host      accept signatures that do not sign the Host header
     --tls                  serve HTTPS with a certificate from a CA minted at start
@@ -39,6 +45,7 @@ struct Options {
     listen: SocketAddr,
     config: ServerConfig,
     tasks_file: Option<PathBuf>,
+    generated: usize,
     url_file: Option<PathBuf>,
     require_host: bool,
     ca_file: Option<PathBuf>,
@@ -65,6 +72,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<ParseOutcome, St
     let mut require_host = true;
     let mut tls = false;
     let mut ca_file = None;
+    let mut generated = 0;
+    let mut overstated_count = 0;
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -95,6 +104,8 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<ParseOutcome, St
             "--no-require-host" => require_host = false,
             "--tls" => tls = true,
             "--ca-file" => ca_file = Some(PathBuf::from(value("--ca-file")?)),
+            "--generated-tasks" => generated = count_value("--generated-tasks", &value("--generated-tasks")?)?,
+            "--overstate-count" => overstated_count = count_value("--overstate-count", &value("--overstate-count")?)?,
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
@@ -107,7 +118,16 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<ParseOutcome, St
     config.auth_token = auth_token;
     config.security_token = security_token;
     config.tls = tls;
-    Ok(ParseOutcome::Run(Box::new(Options { listen, config, tasks_file, url_file, require_host, ca_file })))
+    config.overstated_count = overstated_count;
+    Ok(ParseOutcome::Run(Box::new(Options { listen, config, tasks_file, generated, url_file, require_host, ca_file })))
+}
+
+/// A count given on the command line: plain decimal digits.
+fn count_value<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    match v.parse() {
+        Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(format!("{flag}: not a count: {v:?}")),
+    }
 }
 
 fn load_tasks(path: &PathBuf) -> Result<Vec<serde_json::Value>, String> {
@@ -168,7 +188,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Options { listen, mut config, tasks_file, url_file, require_host, ca_file } = *options;
+    let Options { listen, mut config, tasks_file, generated, url_file, require_host, ca_file } = *options;
     config.tasks = match &tasks_file {
         Some(path) => match load_tasks(path) {
             Ok(tasks) => tasks,
@@ -179,6 +199,7 @@ async fn main() -> ExitCode {
         },
         None => sample_tasks(),
     };
+    config.tasks.extend(generated_tasks(generated));
 
     let server = match LocalOmsServer::start_on(config, listen).await {
         Ok(server) => server,
@@ -244,5 +265,17 @@ mod tests {
         assert!(parse(&["--listen"]).is_err());
         assert!(parse(&["--listen", "nope"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+        let Ok(ParseOutcome::Run(o)) = parse(&["--generated-tasks", "250", "--overstate-count=7"]) else {
+            panic!("expected options");
+        };
+        assert_eq!((o.generated, o.config.overstated_count), (250, 7));
+        let Ok(ParseOutcome::Run(o)) = parse(&[]) else {
+            panic!("expected options");
+        };
+        assert_eq!((o.generated, o.config.overstated_count), (0, 0));
+        for bad in ["-1", "", "x", "+3", "1e3", "99999999999999999999999"] {
+            assert!(parse(&["--generated-tasks", bad]).is_err(), "{bad:?}");
+            assert!(parse(&["--overstate-count", bad]).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Sample sync tasks served by default. They cover the shapes a client decoder must
 //! survive: the documented example, nulls everywhere, int64 extremes, non-ASCII text
-//! and the Tencent-only / SDK-version-dependent fields.
+//! and the Tencent-only / SDK-version-dependent fields. [`generated_tasks`] adds as many
+//! plain tasks as a test needs to page through the list API.
 
 use serde_json::{json, Value};
 
@@ -145,6 +146,73 @@ pub fn sample_tasks() -> Vec<Value> {
     ]
 }
 
+/// Cloud types cycled through by [`generated_tasks`]: the SDK's documented values.
+const GENERATED_CLOUD_TYPES: [(&str, &str); 10] = [
+    ("AWS", "us-east-1"),
+    ("Azure", "eastus"),
+    ("Aliyun", "cn-hangzhou"),
+    ("Tencent", "ap-guangzhou"),
+    ("HuaweiCloud", "cn-north-4"),
+    ("QingCloud", "pek3"),
+    ("KingsoftCloud", "BEIJING"),
+    ("Baidu", "bj"),
+    ("Qiniu", "z0"),
+    ("UCloud", "cn-bj2"),
+];
+
+/// The id of the `index`-th generated task (from 0). The `9e9e` prefix keeps them apart
+/// from the sample tasks' ids.
+pub fn generated_task_id(index: usize) -> String {
+    format!("9e9e0000-0000-4000-8000-{index:012x}")
+}
+
+/// `count` generated tasks, always the same for the same `count` (and each a prefix of a
+/// longer run), so the list API has several pages to serve: every third task is
+/// `STOPPED`, cloud types and regions cycle through the SDK's ten, source buckets repeat
+/// every seven tasks and destination buckets every five (so filters on them match
+/// several tasks across pages), and every fourth task reads through a CDN
+/// (`source_cdn`). Their monthly counters are zero except failures on some stopped tasks.
+pub fn generated_tasks(count: usize) -> Vec<Value> {
+    (0..count).map(generated_task).collect()
+}
+
+fn generated_task(i: usize) -> Value {
+    let (cloud, region) = GENERATED_CLOUD_TYPES[i % GENERATED_CLOUD_TYPES.len()];
+    let stopped = i % 3 == 2;
+    let created = 1_700_000_000_000_i64 + i64::try_from(i).unwrap_or(0) * 60_000;
+    let mut task = json!({
+        "sync_task_id": generated_task_id(i),
+        "src_cloud_type": cloud,
+        "src_region": region,
+        "src_bucket": format!("gen-src-{}", i % 7),
+        "create_time": created,
+        "last_start_time": created + 1_000,
+        "dst_bucket": format!("gen-dst-{}", i % 5),
+        "dst_region": "cn-north-4",
+        "description": format!("generated task {i}"),
+        "status": if stopped { "STOPPED" } else { "SYNCHRONIZING" },
+        "enable_metadata_migration": i.is_multiple_of(2),
+        "enable_restore": i.is_multiple_of(5),
+        "app_id": if cloud == "Tencent" { Value::from("1250000000") } else { Value::Null },
+        "monthly_acceptance_request": 0,
+        "monthly_success_object": 0,
+        "monthly_failure_object": if stopped && i % 4 == 2 { i } else { 0 },
+        "monthly_skip_object": 0,
+        "monthly_size": 0,
+        "object_overwrite_mode": "SIZE_LAST_MODIFIED_COMPARISON_OVERWRITE",
+        "dst_storage_policy": if i.is_multiple_of(2) { Value::from("STANDARD") } else { Value::Null },
+        "consistency_check": if i.is_multiple_of(3) { "crc64" } else { "size_last_modified" },
+    });
+    if i % 4 == 1 {
+        task["source_cdn"] = json!({
+            "domain": format!("cdn-{i}.example.com"),
+            "protocol": if i % 8 == 1 { "https" } else { "http" },
+            "authentication_type": if i % 8 == 1 { "NONE" } else { "QINIU_PRIVATE_AUTHENTICATION" },
+        });
+    }
+    task
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +225,23 @@ mod tests {
         assert_eq!(tasks[0]["monthly_failure_object"], 11);
         assert_eq!(tasks[0].as_object().unwrap().len(), 21);
         assert_eq!(tasks[2]["monthly_size"].as_i64(), Some(i64::MAX));
+    }
+
+    #[test]
+    fn generated_tasks_are_deterministic_and_varied() {
+        let tasks = generated_tasks(250);
+        assert_eq!(tasks, generated_tasks(250));
+        assert_eq!(generated_tasks(10), tasks[..10]);
+        let ids: std::collections::HashSet<&str> = tasks.iter().map(|t| t["sync_task_id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), 250);
+        assert!(sample_tasks().iter().all(|t| !ids.contains(t["sync_task_id"].as_str().unwrap())));
+        assert_eq!(tasks[7]["sync_task_id"], generated_task_id(7));
+        let count = |f: &dyn Fn(&Value) -> bool| tasks.iter().filter(|t| f(t)).count();
+        assert_eq!(count(&|t| t["status"] == "STOPPED"), 83);
+        assert_eq!(count(&|t| t["status"] == "SYNCHRONIZING"), 167);
+        assert_eq!(count(&|t| t.get("source_cdn").is_some()), 63);
+        assert_eq!(count(&|t| t["src_cloud_type"] == "Tencent"), 25);
+        assert_eq!(count(&|t| t["src_bucket"] == "gen-src-3"), 36);
+        assert!(tasks.iter().all(|t| t.as_object().unwrap().len() >= 21));
     }
 }

@@ -2,95 +2,27 @@
 //! backend answer, in the order the real API gateway applies them (unknown API before
 //! auth, auth before anything the backend decides).
 
-use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 use tokio::sync::Notify;
 
-use super::faults::Fault;
-use super::routing::match_show_sync_task;
-use super::signing;
-use super::{RecordedRequest, Shared};
+use crate::body::RespBody;
+use crate::faults::{Fault, FaultTarget};
+use crate::queries::{self, InvalidParameter};
+use crate::routing::{match_route, Route};
+use crate::statistics::statistics_body;
+use crate::{signing, RecordedRequest, Shared};
 
 /// GETs carry no body; anything larger than this is hostile and is refused rather than
 /// buffered.
 const MAX_REQUEST_BODY: usize = 1 << 20;
-const STREAM_CHUNK: usize = 64 * 1024;
-
-/// Response body that is either fully buffered (so hyper sends Content-Length) or a
-/// generated stream of known length sent chunked, so oversize tests do not need the
-/// whole payload in memory and clients cannot pre-check a Content-Length.
-pub(crate) enum RespBody {
-    Full(Option<Bytes>),
-    Filler { pos: usize, total: usize },
-}
-
-const FILLER_PREFIX: &[u8] = b"{\"padding\":\"";
-const FILLER_SUFFIX: &[u8] = b"\"}";
-
-impl RespBody {
-    fn full(bytes: impl Into<Bytes>) -> Self {
-        RespBody::Full(Some(bytes.into()))
-    }
-
-    /// Byte `i` of a `total`-byte filler that looks like the start of a JSON object, so
-    /// a client that stream-parses is lured into reading all of it.
-    fn filler_byte(i: usize, total: usize) -> u8 {
-        let framed = total >= FILLER_PREFIX.len() + FILLER_SUFFIX.len();
-        if framed && i < FILLER_PREFIX.len() {
-            FILLER_PREFIX[i]
-        } else if framed && i >= total - FILLER_SUFFIX.len() {
-            FILLER_SUFFIX[i - (total - FILLER_SUFFIX.len())]
-        } else {
-            b'x'
-        }
-    }
-}
-
-impl Body for RespBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.get_mut() {
-            RespBody::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            RespBody::Filler { pos, total } => {
-                if *pos >= *total {
-                    return Poll::Ready(None);
-                }
-                let end = (*pos + STREAM_CHUNK).min(*total);
-                let chunk: Vec<u8> = (*pos..end).map(|i| RespBody::filler_byte(i, *total)).collect();
-                *pos = end;
-                Poll::Ready(Some(Ok(Frame::data(Bytes::from(chunk)))))
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            RespBody::Full(data) => data.is_none(),
-            RespBody::Filler { pos, total } => pos >= total,
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            RespBody::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
-            RespBody::Full(None) => SizeHint::with_exact(0),
-            // Deliberately unknown: forces chunked transfer encoding.
-            RespBody::Filler { .. } => SizeHint::default(),
-        }
-    }
-}
 
 /// A decided answer before the common headers are attached.
 struct Answer {
@@ -243,19 +175,28 @@ fn authenticate(shared: &Shared, req: &RequestView<'_>, request_id: &str) -> Res
     }
 }
 
-/// `query_time` is mandatory and a Long ≥ 0 per the API reference. Only plain decimal
-/// digits are accepted so that `+5`, `5.0` or `0x5` do not pass locally and fail live.
-fn validate_query_time(raw_query: Option<&str>) -> Result<i64, Answer> {
-    let invalid = |detail: &str| oms_error(400, "OMS.0003", &format!("Invalid parameter: {detail}"));
-    let values: Vec<String> =
-        signing::parse_query(raw_query).into_iter().filter(|(k, _)| k == "query_time").map(|(_, v)| v).collect();
-    match values.as_slice() {
-        [] => Err(invalid("query_time is required")),
-        [v] if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
-            v.parse::<i64>().map_err(|_| invalid("query_time exceeds the maximum 9223372036854775807"))
+/// A 400 for a refused query parameter; OMS backend errors carry no `request_id`.
+fn invalid_parameter(InvalidParameter(detail): InvalidParameter) -> Answer {
+    oms_error(400, "OMS.0003", &format!("Invalid parameter: {detail}"))
+}
+
+/// A 200 body of the route's shape whose every field has the wrong JSON type.
+fn wrong_types_answer(route: &Route) -> Answer {
+    match route {
+        Route::ShowSyncTask { sync_task_id, .. } => Answer::json(200, wrong_types_body(sync_task_id)),
+        Route::ListSyncTasks { .. } => {
+            let mut task = wrong_types_body("wrong-types-task");
+            task["source_cdn"] = json!("cdn.example.com");
+            Answer::json(200, json!({"tasks": [task], "count": "1"}))
         }
-        [_] => Err(invalid("query_time must be a non-negative integer")),
-        _ => Err(invalid("query_time must be given once")),
+        Route::ListSyncTaskStatistic { .. } => Answer::json(
+            200,
+            json!({
+                "sync_task_id": 42,
+                "statistic_time_type": 300,
+                "statistic_datas": [{"data_type": ["SIZE"], "data": [{"time_stamp": "now", "statistic_num": 1.5}]}]
+            }),
+        ),
     }
 }
 
@@ -300,16 +241,31 @@ enum Step {
     Reset,
 }
 
-async fn decide(shared: &Shared, reset: &Notify, req: &RequestView<'_>, request_id: &str) -> Step {
-    let route = match (req.method, match_show_sync_task(req.raw_path)) {
-        ("GET", Some(route)) => route,
-        _ => return Step::Answer(api_not_found(request_id)),
+/// The route of a request: only GETs reach an API.
+fn route_of(method: &str, raw_path: &str) -> Option<Route> {
+    if method == "GET" {
+        match_route(raw_path)
+    } else {
+        None
+    }
+}
+
+async fn decide(
+    shared: &Shared,
+    reset: &Notify,
+    req: &RequestView<'_>,
+    route: Option<&Route>,
+    request_id: &str,
+) -> Step {
+    let Some(route) = route else {
+        return Step::Answer(api_not_found(request_id));
     };
     if let Err(answer) = authenticate(shared, req, request_id) {
         return Step::Answer(answer);
     }
 
-    let fault = shared.next_fault();
+    let query = signing::parse_query(req.raw_query);
+    let fault = shared.next_fault(&FaultTarget { api: route.api(), query: &query });
     match fault {
         Some(Fault::ResetConnection { .. }) => {
             reset.notify_one();
@@ -335,9 +291,7 @@ async fn decide(shared: &Shared, reset: &Notify, req: &RequestView<'_>, request_
         Some(Fault::GarbageBody { .. }) => {
             return Step::Answer(Answer::raw(200, Bytes::from_static(b"<html><body>\x00 upstream said: {not json")))
         }
-        Some(Fault::WrongFieldTypes { .. }) => {
-            return Step::Answer(Answer::json(200, wrong_types_body(&route.sync_task_id)))
-        }
+        Some(Fault::WrongFieldTypes { .. }) => return Step::Answer(wrong_types_answer(route)),
         Some(Fault::OversizeBody { bytes, .. }) => {
             return Step::Answer(Answer {
                 status: 200,
@@ -348,26 +302,59 @@ async fn decide(shared: &Shared, reset: &Notify, req: &RequestView<'_>, request_
         None => {}
     }
 
-    Step::Answer(backend(shared, req, &route.project_id, &route.sync_task_id))
+    Step::Answer(backend(shared, req, route))
 }
 
-fn backend(shared: &Shared, req: &RequestView<'_>, project_id: &str, sync_task_id: &str) -> Answer {
+fn task_not_found() -> Answer {
+    oms_error(404, "OMS.0054", "Invalid task ID. Enter a valid task ID.")
+}
+
+/// The OMS backend: the project check every API shares, then the API's own parameters
+/// (refused before the task is looked up, as for the show API), then the answer.
+fn backend(shared: &Shared, req: &RequestView<'_>, route: &Route) -> Answer {
     let cfg = &shared.config;
     let project_mismatch =
         || oms_error(403, "OMS.0002", "The project ID does not match the project of the authenticated credentials.");
-    if project_id != cfg.project_id {
+    if route.project_id() != cfg.project_id {
         return project_mismatch();
     }
     if header_values(req.headers, "x-project-id").iter().any(|v| v.trim() != cfg.project_id) {
         return project_mismatch();
     }
-    if let Err(answer) = validate_query_time(req.raw_query) {
-        return answer;
+    match route {
+        Route::ShowSyncTask { sync_task_id, .. } => match queries::show_query(req.raw_query) {
+            Err(invalid) => invalid_parameter(invalid),
+            Ok(_query_time) => match shared.tasks().show_body(sync_task_id) {
+                Some(bytes) => Answer::raw(200, bytes),
+                None => task_not_found(),
+            },
+        },
+        Route::ListSyncTasks { .. } => match queries::list_query(req.raw_query) {
+            Err(invalid) => invalid_parameter(invalid),
+            Ok(query) => Answer::raw(200, list_body(shared, &query)),
+        },
+        Route::ListSyncTaskStatistic { sync_task_id, .. } => match queries::statistics_query(req.raw_query) {
+            Err(invalid) => invalid_parameter(invalid),
+            Ok(_) if !shared.tasks().contains(sync_task_id) => task_not_found(),
+            Ok(q) => Answer::json(200, statistics_body(sync_task_id, &q.data_types, q.start_time, q.end_time)),
+        },
     }
-    match shared.task_bytes(sync_task_id) {
-        Some(bytes) => Answer::raw(200, bytes),
-        None => oms_error(404, "OMS.0054", "Invalid task ID. Enter a valid task ID."),
+}
+
+/// `{"tasks":[…],"count":N}` from the stored list entries, without re-serialising them.
+fn list_body(shared: &Shared, query: &queries::ListQuery) -> Bytes {
+    let page = shared.tasks().page(query.status, query.offset, query.limit);
+    let count = u64::try_from(page.matching).unwrap_or(u64::MAX).saturating_add(shared.overstated_count());
+    let mut body = Vec::with_capacity(page.entries.iter().map(|e| e.len() + 1).sum::<usize>() + 32);
+    body.extend_from_slice(b"{\"tasks\":[");
+    for (i, entry) in page.entries.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(entry);
     }
+    body.extend_from_slice(format!("],\"count\":{count}}}").as_bytes());
+    Bytes::from(body)
 }
 
 fn finish(answer: Answer, request_id: &str) -> Response<RespBody> {
@@ -389,16 +376,13 @@ fn finish(answer: Answer, request_id: &str) -> Response<RespBody> {
 
 /// Handles one request. Returns `None` when the connection must be reset instead of
 /// answered; the caller then never completes the response future.
-pub(crate) async fn handle(
-    shared: Arc<Shared>,
-    reset: Arc<Notify>,
-    req: Request<Incoming>,
-) -> Option<Response<RespBody>> {
+pub async fn handle(shared: Arc<Shared>, reset: Arc<Notify>, req: Request<Incoming>) -> Option<Response<RespBody>> {
     let received_at = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
     let raw_path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().map(str::to_string);
+    let route = route_of(&method, &raw_path);
     let recorded_headers = parts
         .headers
         .iter()
@@ -408,6 +392,7 @@ pub(crate) async fn handle(
         method: method.clone(),
         raw_path: raw_path.clone(),
         raw_query: raw_query.clone(),
+        api: route.as_ref().map(Route::api),
         headers: recorded_headers,
         status: 0,
         received_at,
@@ -430,7 +415,7 @@ pub(crate) async fn handle(
         headers: &parts.headers,
         body: &body,
     };
-    match decide(&shared, &reset, &view, &request_id).await {
+    match decide(&shared, &reset, &view, route.as_ref(), &request_id).await {
         Step::Answer(answer) => {
             shared.complete(index, answer.status, &method, &raw_path);
             Some(finish(answer, &request_id))
@@ -438,46 +423,6 @@ pub(crate) async fn handle(
         Step::Reset => {
             shared.complete(index, 0, &method, &raw_path);
             None
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_time_validation() {
-        assert_eq!(validate_query_time(Some("query_time=0")).ok(), Some(0));
-        assert_eq!(validate_query_time(Some("a=1&query_time=9223372036854775807")).ok(), Some(i64::MAX));
-        for bad in [
-            None,
-            Some(""),
-            Some("query_time="),
-            Some("query_time"),
-            Some("query_time=-1"),
-            Some("query_time=%2B1"),
-            Some("query_time=1.0"),
-            Some("query_time=9223372036854775808"),
-            Some("query_time=99999999999999999999999"),
-            Some("query_time=1&query_time=2"),
-            Some("query_time=%FF"),
-            Some("Query_Time=1"),
-        ] {
-            let answer = validate_query_time(bad).expect_err("should be rejected");
-            assert_eq!(answer.status, 400, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn filler_is_exact_length_and_framed() {
-        for total in [0usize, 1, 5, 14, 15, 100, STREAM_CHUNK + 3] {
-            let bytes: Vec<u8> = (0..total).map(|i| RespBody::filler_byte(i, total)).collect();
-            assert_eq!(bytes.len(), total);
-            if total >= 14 {
-                assert!(bytes.starts_with(FILLER_PREFIX));
-                assert!(bytes.ends_with(FILLER_SUFFIX));
-            }
         }
     }
 }

@@ -2,249 +2,17 @@
 //! connection behaviour are exactly what the test wrote. The signer here is a minimal
 //! independent one (not the server's), so a shared misunderstanding cannot hide.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
-use hmac::{Hmac, Mac};
+use std::time::{Duration, Instant};
+
+use common::*;
 use oms_local_server::{
     seed_task, Fault, LocalOmsServer, ServerConfig, INT64_TASK_ID, SEED_TASK_ID, SEED_TASK_JSON, UNICODE_TASK_ID,
 };
 use serde_json::Value;
-use sha2::{Digest, Sha256};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-const AK: &str = "TESTACCESSKEY";
-const SK: &str = "test-secret-key";
-
-async fn start() -> LocalOmsServer {
-    LocalOmsServer::start(ServerConfig::with_sample_tasks(PROJECT, AK, SK)).await.expect("server starts")
-}
-
-fn sdk_date(offset_secs: i64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
-    let t = time::OffsetDateTime::from_unix_timestamp(now + offset_secs).unwrap();
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// Canonical URI per the spec: decode, split, re-encode each segment, trailing slash.
-fn canonical_uri(path: &str) -> String {
-    const SAFE: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    let mut out: Vec<String> =
-        decoded.split('/').map(|s| percent_encoding::utf8_percent_encode(s, SAFE).to_string()).collect();
-    if out.last().map(|s| !s.is_empty()).unwrap_or(true) {
-        out.push(String::new());
-    }
-    out.join("/")
-}
-
-/// What gets signed; the request actually sent may differ (tampering tests).
-#[derive(Clone)]
-struct Signed {
-    path: String,
-    /// Already in canonical form (sorted, encoded).
-    query: String,
-    /// Lowercase names, sorted by name.
-    headers: Vec<(String, String)>,
-    sk: String,
-    ak: String,
-}
-
-impl Signed {
-    fn authorization(&self) -> String {
-        let date = self.headers.iter().find(|(n, _)| n == "x-sdk-date").map(|(_, v)| v.clone()).unwrap_or_default();
-        let mut canonical_headers = String::new();
-        for (n, v) in &self.headers {
-            canonical_headers.push_str(&format!("{n}:{}\n", v.trim()));
-        }
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        let signed_headers = names.join(";");
-        let cr = format!(
-            "GET\n{}\n{}\n{}\n{}\n{}",
-            canonical_uri(&self.path),
-            self.query,
-            canonical_headers,
-            signed_headers,
-            hex::encode(Sha256::digest(b""))
-        );
-        let sts = format!("SDK-HMAC-SHA256\n{date}\n{}", hex::encode(Sha256::digest(cr.as_bytes())));
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.sk.as_bytes()).unwrap();
-        mac.update(sts.as_bytes());
-        format!(
-            "SDK-HMAC-SHA256 Access={}, SignedHeaders={signed_headers}, Signature={}",
-            self.ak,
-            hex::encode(mac.finalize().into_bytes())
-        )
-    }
-}
-
-/// A request to send: start line pieces and headers exactly as they go on the wire.
-#[derive(Clone)]
-struct Req {
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
-}
-
-impl Req {
-    fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    fn without(mut self, name: &str) -> Self {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self
-    }
-
-    fn set(self, name: &str, value: &str) -> Self {
-        self.without(name).header(name, value)
-    }
-
-    fn bytes(&self, keep_alive: bool) -> Vec<u8> {
-        let target = match &self.query {
-            Some(q) => format!("{}?{}", self.path, q),
-            None => self.path.clone(),
-        };
-        let mut s = format!("GET {target} HTTP/1.1\r\n");
-        for (n, v) in &self.headers {
-            s.push_str(&format!("{n}: {v}\r\n"));
-        }
-        if !keep_alive {
-            s.push_str("Connection: close\r\n");
-        }
-        s.push_str("\r\n");
-        s.into_bytes()
-    }
-}
-
-fn task_path(task: &str) -> String {
-    format!("/v2/{PROJECT}/sync-tasks/{task}")
-}
-
-/// The headers the Python SDK sends, signed the way it signs them.
-fn signed_parts(server: &LocalOmsServer, path: &str, query: &str, date: &str) -> Signed {
-    Signed {
-        path: path.to_string(),
-        query: query.to_string(),
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("host".into(), server.addr().to_string()),
-            ("x-project-id".into(), PROJECT.into()),
-            ("x-sdk-date".into(), date.into()),
-        ],
-        sk: SK.into(),
-        ak: AK.into(),
-    }
-}
-
-fn sign(signed: &Signed) -> Req {
-    let mut headers: Vec<(String, String)> = signed.headers.clone();
-    headers.push(("authorization".into(), signed.authorization()));
-    Req { path: signed.path.clone(), query: (!signed.query.is_empty()).then(|| signed.query.clone()), headers }
-}
-
-fn good(server: &LocalOmsServer, task: &str) -> Req {
-    sign(&signed_parts(server, &task_path(task), "query_time=1700639560751", &sdk_date(0)))
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    chunked: bool,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-
-    fn error_code(&self) -> String {
-        self.json()["error_code"].as_str().unwrap_or("").to_string()
-    }
-}
-
-async fn read_response<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> std::io::Result<Resp> {
-    let mut line = String::new();
-    if r.read_line(&mut line).await? == 0 {
-        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed before status line"));
-    }
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line");
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        r.read_line(&mut line).await?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        let (n, v) = l.split_once(':').expect("header line");
-        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let get = |n: &str| headers.iter().find(|(h, _)| h == n).map(|(_, v)| v.clone());
-    let chunked = get("transfer-encoding").is_some_and(|v| v.contains("chunked"));
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            r.read_line(&mut line).await?;
-            let size = usize::from_str_radix(line.trim(), 16).expect("chunk size");
-            if size == 0 {
-                line.clear();
-                r.read_line(&mut line).await?;
-                break;
-            }
-            let start = body.len();
-            body.resize(start + size, 0);
-            r.read_exact(&mut body[start..]).await?;
-            let mut crlf = [0u8; 2];
-            r.read_exact(&mut crlf).await?;
-        }
-    } else if let Some(len) = get("content-length") {
-        body.resize(len.parse().unwrap(), 0);
-        r.read_exact(&mut body).await?;
-    } else {
-        r.read_to_end(&mut body).await?;
-    }
-    Ok(Resp { status, headers, body, chunked })
-}
-
-/// Every answer, error or not, must carry a 32-hex request id and the JSON content type.
-fn check_common(resp: &Resp) {
-    let id = resp.header("x-request-id").expect("X-Request-Id present");
-    assert_eq!(id.len(), 32, "{id}");
-    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
-    assert_eq!(resp.header("content-type"), Some("application/json"));
-}
-
-async fn try_send(server: &LocalOmsServer, req: &Req) -> std::io::Result<Resp> {
-    let mut stream = TcpStream::connect(server.addr()).await?;
-    stream.write_all(&req.bytes(false)).await?;
-    let mut reader = BufReader::new(stream);
-    read_response(&mut reader).await
-}
-
-async fn send(server: &LocalOmsServer, req: &Req) -> Resp {
-    let resp = try_send(server, req).await.expect("response");
-    check_common(&resp);
-    resp
-}
 
 #[tokio::test]
 async fn good_signature_returns_seed_body_byte_exact() {
@@ -441,9 +209,9 @@ async fn unknown_routes_are_gateway_404() {
     let server = start().await;
     for path in [
         "/".to_string(),
-        format!("/v2/{PROJECT}/sync-tasks"),
+        format!("/v2/{PROJECT}/sync-task"),
         format!("/v2/{PROJECT}/sync-tasks/"),
-        format!("/v2/{PROJECT}/sync-tasks/{SEED_TASK_ID}/statistics"),
+        format!("/v2/{PROJECT}/sync-tasks/{SEED_TASK_ID}/statistics/extra"),
         format!("/v2/{PROJECT}/sync-tasks/../x"),
         format!("/v1/{PROJECT}/sync-tasks/{SEED_TASK_ID}"),
     ] {
@@ -452,6 +220,15 @@ async fn unknown_routes_are_gateway_404() {
         assert_eq!(resp.status, 404, "{path}");
         assert_eq!(resp.error_code(), "APIGW.0101", "{path}");
         assert_eq!(resp.json()["error_msg"], "The API does not exist or has not been published in the environment");
+    }
+    // The list and statistics paths are published APIs now: routed past the gateway to
+    // the backend, which judges their parameters.
+    for (path, status) in [
+        (format!("/v2/{PROJECT}/sync-tasks"), 200),
+        (format!("/v2/{PROJECT}/sync-tasks/{SEED_TASK_ID}/statistics"), 400),
+    ] {
+        let resp = send(&server, &sign(&signed_parts(&server, &path, "query_time=1", &sdk_date(0)))).await;
+        assert_eq!(resp.status, status, "{path}");
     }
     // Non-GET on the real path is also not a published API.
     let mut stream = TcpStream::connect(server.addr()).await.unwrap();

@@ -20,11 +20,14 @@ pub(crate) mod retry;
 pub mod signer;
 pub mod tls;
 
-pub use api::ShowSyncTaskOutcome;
+pub use api::{ListSyncTasksOutcome, ShowSyncTaskOutcome, LIST_MAX_OFFSET, LIST_PAGE_SIZE};
 pub use client::{ClientConfig, Fetched, OmsClient, MAX_BODY_BYTES};
 pub use credentials::{AuthMode, Credentials};
 pub use endpoint::Endpoint;
 pub use error::{OmsError, OmsErrorKind};
 pub use log::{NoopLogger, OmsLogger};
-pub use model::{OmsErrorBody, SyncTask};
+pub use model::{
+    OmsErrorBody, SourceCdn, StatisticDataType, StatisticPoint, StatisticSeries, SyncTask, SyncTaskInfo, SyncTaskPage,
+    SyncTaskStatistics, SyncTaskStatus, WireEnum,
+};
 pub use retry::RetryPolicy;

@@ -13,6 +13,8 @@ pub mod provider_schema;
 pub(crate) mod read;
 pub(crate) mod service_error;
 pub mod sync_task;
+pub mod sync_task_statistics;
+pub mod sync_tasks;
 
 use std::sync::Arc;
 
@@ -54,7 +56,11 @@ impl Provider for OmsProvider {
 
     /// Every data source the provider offers: the one list to extend.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![read::data_source::<sync_task::SyncTaskDataSource>()]
+        vec![
+            read::data_source::<sync_task::SyncTaskDataSource>(),
+            read::data_source::<sync_tasks::SyncTasksDataSource>(),
+            read::data_source::<sync_task_statistics::SyncTaskStatisticsDataSource>(),
+        ]
     }
 
     fn validate_config(&self, config: &Value, diagnostics: &mut Diagnostics) {

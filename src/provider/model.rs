@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::framework::schema::Attribute;
 use crate::framework::types::Type;
 use crate::framework::value::{self, Value};
-use crate::oms::json::{ApiModel, Shape};
+use crate::oms::json::{ApiField, ApiModel, Shape};
 
 /// The Terraform type of a field: strings, numbers and bools as such, a
 /// nested model as an object (null when absent), a list as a list.
@@ -29,8 +29,29 @@ pub(crate) fn computed_attributes<M: ApiModel>(arguments: &[&str]) -> Vec<Attrib
     M::FIELDS
         .iter()
         .filter(|f| !arguments.contains(&f.name))
-        .map(|f| Attribute::computed(f.name, attribute_type(&(f.shape)()), &f.description()))
+        .map(|f| Attribute::computed(f.name, attribute_type(&(f.shape)()), &description(f)))
         .collect()
+}
+
+/// The field's description and, for an object or a list of objects, the
+/// fields inside it: Terraform's object types carry no descriptions, so this
+/// is where users (and the generated docs) learn what `tasks[*].source_cdn`
+/// holds.
+fn description(field: &ApiField) -> String {
+    let own = field.description();
+    let inner = match (field.shape)() {
+        Shape::Object(fields) => fields,
+        Shape::List(item) => match *item {
+            Shape::Object(fields) => fields,
+            _ => return own,
+        },
+        _ => return own,
+    };
+    let parts: Vec<String> = inner
+        .iter()
+        .map(|f| format!("`{}` ({}): {}", f.name, attribute_type(&(f.shape)()).friendly_name(), description(f)))
+        .collect();
+    format!("{own} Attributes: {}", parts.join(" "))
 }
 
 /// The state values of those same attributes: absent or null fields are
@@ -98,7 +119,11 @@ mod tests {
             Type::object([("domain", Type::String), ("protocol", Type::String), ("authentication_type", Type::String)]);
         let point = Type::object([("time_stamp", Type::Number), ("statistic_num", Type::Number)]);
         assert_eq!(got, [("source_cdn", cdn, true), ("data", Type::list(point), true), ("on", Type::Bool, true)]);
-        assert_eq!(attrs[0].description, "The CDN source.");
+        assert_eq!(
+            attrs[0].description,
+            "The CDN source. Attributes: `domain` (string): The domain name. `protocol` (string): `HTTP` or `HTTPS`. `authentication_type` (string): How the CDN authenticates."
+        );
+        assert_eq!(attrs[2].description, "Whether it is on.");
     }
 
     #[test]

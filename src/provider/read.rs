@@ -17,6 +17,7 @@ use crate::framework::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use crate::framework::typed::{decode, tf_object, Attr, FromValue};
 use crate::framework::types::Type;
 use crate::framework::value::{Number, Value};
+use crate::oms::WireEnum;
 
 /// A data source backed by the OMS client. Implement this, and register it
 /// with [`data_source`] in the provider's list.
@@ -218,6 +219,23 @@ pub(crate) fn validate_epoch_ms(attribute: &str, time: &Attr<Number>, d: &mut Di
             ),
         }
     }
+}
+
+/// A closed-set argument such as `status`: `None` when unset or not known
+/// yet, else the value, or a diagnostic naming the argument and every allowed
+/// value. Validation and read both call it, so a read sends only what
+/// validation accepted.
+pub fn parse_choice<E: WireEnum>(attribute: &str, value: &Attr<String>) -> Result<Option<E>, Diagnostic> {
+    let Some(text) = value.as_str() else {
+        return Ok(None);
+    };
+    E::parse(text).map(Some).ok_or_else(|| {
+        Diagnostic::error(
+            format!("Invalid {attribute}"),
+            format!("{attribute} must be one of {} (exactly as written); got {text:?}.", E::spelled(", ")),
+        )
+        .at(AttributePath::root(attribute))
+    })
 }
 
 /// Now, in milliseconds since the Unix epoch: the default for time arguments.

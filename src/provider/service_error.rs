@@ -9,18 +9,21 @@ use crate::oms::{AuthMode, OmsError, OmsErrorKind};
 
 /// What a failed read was about, in the words its diagnostics use. For
 /// `oms_sync_task` reading task `"abc"`:
-/// `noun` = "OMS sync task", `object` = `task "abc"`,
-/// `iam_action` = "oms:synctask:get", `argument` = "sync_task_id".
+/// `noun` = `missing` = "OMS sync task", `object` = `task "abc"`,
+/// `iam_action` = "oms:synctask:get", `argument` = `Some("sync_task_id")`.
 pub(crate) struct ReadSubject<'a> {
     /// What the data source reads: "Not allowed to read the {noun}".
     pub noun: &'a str,
+    /// What a 404 says does not exist: "{missing} not found". Not always the
+    /// noun: the statistics of a task are missing because the task is.
+    pub missing: &'a str,
     /// The one thing this read asked for: "Reading {object} kept failing".
     pub object: String,
     /// The IAM action the read needs.
     pub iam_action: &'a str,
     /// The argument that names the thing, which diagnostics about a wrong or
-    /// missing thing point at.
-    pub argument: &'a str,
+    /// missing thing point at; `None` when no argument names it (a list).
+    pub argument: Option<&'a str>,
     /// The whole "not found" detail (what to check), before the service facts.
     pub not_found: String,
     /// The summary for arguments the client refuses before sending them.
@@ -68,10 +71,15 @@ pub(crate) fn service_diagnostic(
     let project = &ready.project_id;
     let facts = service_facts(e);
     let attempts = e.attempts();
-    let ReadSubject { noun, object, iam_action, argument, not_found, invalid_request } = subject;
+    let ReadSubject { noun, missing, object, iam_action, argument, not_found, invalid_request } = subject;
+    let at_argument = |d: Diagnostic| match argument {
+        Some(argument) => d.at(AttributePath::root(argument)),
+        None => d,
+    };
     match e.kind() {
-        OmsErrorKind::NotFound => Diagnostic::error(format!("{noun} not found"), format!("{not_found}{facts}"))
-            .at(AttributePath::root(argument)),
+        OmsErrorKind::NotFound => {
+            at_argument(Diagnostic::error(format!("{missing} not found"), format!("{not_found}{facts}")))
+        }
         OmsErrorKind::Unauthenticated => Diagnostic::error(
             "OMS rejected the credentials",
             format!(
@@ -121,9 +129,7 @@ pub(crate) fn service_diagnostic(
             "OMS returned a response the provider cannot read",
             format!("{e}. This may be a proxy or a service change; retry, and report it if it persists.{facts}"),
         ),
-        OmsErrorKind::InvalidRequest => {
-            Diagnostic::error(*invalid_request, format!("{e}.")).at(AttributePath::root(argument))
-        }
+        OmsErrorKind::InvalidRequest => at_argument(Diagnostic::error(*invalid_request, format!("{e}."))),
         OmsErrorKind::OtherStatus | OmsErrorKind::Config => {
             Diagnostic::error("OMS request failed", format!("{e}.{facts}"))
         }

@@ -104,14 +104,16 @@ impl OmsDataSource for SyncTaskDataSource {
     }
 }
 
-/// The words of this data source's failure diagnostics.
-fn subject(ready: &ReadyClient, id: &str) -> ReadSubject<'static> {
+/// The words of this data source's failure diagnostics; `oms_sync_task_statistics`
+/// starts from them, since a missing task is the same fact there.
+pub(crate) fn subject(ready: &ReadyClient, id: &str) -> ReadSubject<'static> {
     let region = ready.region.as_deref().unwrap_or("(endpoint override)");
     ReadSubject {
         noun: "OMS sync task",
+        missing: "OMS sync task",
         object: format!("task {id:?}"),
         iam_action: "oms:synctask:get",
-        argument: "sync_task_id",
+        argument: Some("sync_task_id"),
         not_found: format!(
             "No synchronization task with ID {id:?} was found in project {} (region {region}). Check sync_task_id, and that project_id and region are the ones the task was created in.",
             ready.project_id

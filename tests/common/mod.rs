@@ -6,12 +6,15 @@
 //! - [`terraform`]: real Terraform CLIs run against that binary;
 //! - [`local_oms`]: the local OMS server (`oms_local_server`) for blocking
 //!   Terraform tests, and helpers for its HTTPS mode;
+//! - [`config`]: configuration text (provider block, HCL strings) and the
+//!   flattening of Terraform's diagnostics;
 //! - [`fake_oms`]: the scripted fake for answers the local server cannot give.
 #![allow(dead_code)] // each test file uses a different part of these modules
 
 /// The provider binary Cargo built for these tests.
 pub(crate) const PROVIDER_BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-oms");
 
+pub(crate) mod config;
 pub(crate) mod fake_oms;
 pub(crate) mod local_oms;
 pub(crate) mod plugin;
