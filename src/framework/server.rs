@@ -96,7 +96,12 @@ impl ProviderServer {
     /// ValidateProviderConfig: the provider's own checks, no network.
     pub(crate) fn validate_provider_config(&self, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
-        self.provider.validate_config(config, &mut d);
+        // Validation tolerates unknown values, and a configuration that is
+        // wholly unknown (it depends on values not known yet) has nothing to
+        // check; the provider's typed decoding would refuse it.
+        if !config.is_unknown() {
+            self.provider.validate_config(config, &mut d);
+        }
         d
     }
 
@@ -104,6 +109,8 @@ impl ProviderServer {
     pub(crate) fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
         let mut d = Diagnostics::new();
         match self.data_sources.get(type_name) {
+            // As for the provider: a wholly unknown configuration has nothing to check yet.
+            Some(_) if config.is_unknown() => {}
             Some(r) => r.data_source.validate_config(config, &mut d),
             None => d.push(Self::unknown_data_source(type_name)),
         }
