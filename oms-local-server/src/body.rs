@@ -12,8 +12,10 @@ const STREAM_CHUNK: usize = 64 * 1024;
 /// Response body that is either fully buffered (so hyper sends Content-Length) or a
 /// generated stream of known length sent chunked, so oversize tests do not need the
 /// whole payload in memory and clients cannot pre-check a Content-Length.
-pub enum RespBody {
+pub(crate) enum RespBody {
+    /// Normal answers; `None` once the bytes have been handed to hyper.
     Full(Option<Bytes>),
+    /// The oversize fault: `pos` of `total` bytes sent so far, generated on demand.
     Filler { pos: usize, total: usize },
 }
 

@@ -13,19 +13,48 @@ use crate::routing::Api;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Answer with this status (and a gateway/OMS-style error body) `times` times.
-    Status { status: u16, times: usize },
+    Status {
+        /// The HTTP status to answer, e.g. 503 for a retryable outage.
+        status: u16,
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
     /// 429 with an `APIGW.0308` body and, when given, this `Retry-After` value.
-    TooManyRequests { retry_after: Option<String>, times: usize },
+    TooManyRequests {
+        /// Sent verbatim, so tests can also feed clients malformed or HTTP-date values.
+        retry_after: Option<String>,
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
     /// Hold the request this long before answering normally; no headers go out meanwhile.
-    Stall { duration: Duration, times: usize },
+    Stall {
+        /// Long enough to trip the client's timeout under test.
+        duration: Duration,
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
     /// 200 whose body is not JSON.
-    GarbageBody { times: usize },
+    GarbageBody {
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
     /// 200 with JSON of the API's shape whose fields have the wrong types.
-    WrongFieldTypes { times: usize },
+    WrongFieldTypes {
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
     /// 200 streaming exactly `bytes` bytes (chunked, no Content-Length).
-    OversizeBody { bytes: usize, times: usize },
+    OversizeBody {
+        /// Chosen above the client's body limit to prove it stops reading.
+        bytes: usize,
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
     /// Read the request, then abort the TCP connection (RST) without any response.
-    ResetConnection { times: usize },
+    ResetConnection {
+        /// How many matching requests get it before the fault is used up.
+        times: usize,
+    },
 }
 
 impl Fault {
@@ -73,7 +102,9 @@ impl FaultScope {
 /// What a fault scope is matched against: an authenticated request's API and its decoded
 /// query parameters.
 pub struct FaultTarget<'a> {
+    /// Matched against [`FaultScope::api`].
     pub api: Api,
+    /// Matched against [`FaultScope::query`]; decoded so scopes need not know encodings.
     pub query: &'a [(String, String)],
 }
 
@@ -98,10 +129,12 @@ impl FaultQueue {
         }
     }
 
+    /// Lets a test start from a clean slate after a scenario left faults unused.
     pub fn clear(&mut self) {
         self.entries.clear();
     }
 
+    /// Lets a test assert that every fault it scripted was actually consumed.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -65,13 +65,19 @@ pub use samples::{
 /// authenticate against this local server. The project id is the one used by the
 /// reference signing vectors, so hand-checked signatures line up.
 pub const DEMO_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+/// Demo access key; public on purpose, it opens nothing but this local server.
 pub const DEMO_ACCESS_KEY: &str = "OMSLOCALDEMOACCESSKEY";
+/// Demo secret key; public on purpose, it opens nothing but this local server.
 pub const DEMO_SECRET_KEY: &str = "oms-local-demo-secret-key-not-a-real-secret";
 
+/// Everything fixed at start; plain fields so a test can tweak one case from a preset.
 #[derive(Clone)]
 pub struct ServerConfig {
+    /// The only project requests may name; others get 403 as on the real service.
     pub project_id: String,
+    /// The AK a signature must name, so wrong-credential handling can be tested.
     pub access_key: String,
+    /// The SK signatures are recomputed with; never printed (see the `Debug` impl).
     pub secret_key: String,
     /// When set, AK/SK requests must carry this `X-Security-Token` and sign it, as with
     /// temporary credentials; when unset, a request carrying one is refused.
@@ -81,6 +87,7 @@ pub struct ServerConfig {
     /// Raw task bodies, keyed by their `"sync_task_id"` string; others are ignored. The
     /// list API serves them in this order (a repeated id keeps its first position).
     pub tasks: Vec<serde_json::Value>,
+    /// How far `X-Sdk-Date` may drift; narrow it to test clock-skew handling quickly.
     pub clock_skew_limit: Duration,
     /// Serve HTTPS with a certificate from a CA minted at start (see
     /// [`LocalOmsServer::ca_pem`]), so clients' CA-bundle and `insecure` handling meet a
@@ -92,6 +99,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// The usual starting point: the sample tasks, AK/SK auth only, plain HTTP.
     pub fn with_sample_tasks(
         project_id: impl Into<String>,
         access_key: impl Into<String>,
@@ -138,14 +146,19 @@ impl std::fmt::Debug for ServerConfig {
 /// (a [`Fault::ResetConnection`], or a request still being handled).
 #[derive(Clone)]
 pub struct RecordedRequest {
+    /// As received, so tests can see a client sending something other than GET.
     pub method: String,
+    /// Undecoded, so tests can check how a client escapes ids.
     pub raw_path: String,
+    /// Undecoded, so tests can check encoding and parameter order.
     pub raw_query: Option<String>,
     /// The API the request was routed to; `None` when it matched none (answered 404).
     pub api: Option<Api>,
     /// Names lowercased, values as received (invalid UTF-8 replaced).
     pub headers: Vec<(String, String)>,
+    /// The status answered, so a test can tell which request a fault hit.
     pub status: u16,
+    /// For checking a client's retry spacing and backoff.
     pub received_at: Instant,
 }
 
@@ -258,6 +271,7 @@ impl Shared {
     }
 }
 
+/// A running server; dropping it stops the listener.
 pub struct LocalOmsServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -266,10 +280,12 @@ pub struct LocalOmsServer {
 }
 
 impl LocalOmsServer {
+    /// Listens on an ephemeral loopback port, so parallel tests never collide.
     pub async fn start(config: ServerConfig) -> std::io::Result<Self> {
         Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
+    /// For the binary and demos that need a fixed address.
     pub async fn start_on(config: ServerConfig, addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -296,6 +312,7 @@ impl LocalOmsServer {
         Ok(LocalOmsServer { addr, shared, ca_pem, accept_task: Some(accept_task) })
     }
 
+    /// The base URL a client is pointed at, with the right scheme for [`ServerConfig::tls`].
     pub fn url(&self) -> String {
         let scheme = if self.shared.tls.is_some() { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
@@ -314,6 +331,7 @@ impl LocalOmsServer {
         self.shared.tls_handshake_failures.load(Ordering::SeqCst)
     }
 
+    /// The bound address, useful when the port was chosen by the OS.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -330,14 +348,17 @@ impl LocalOmsServer {
         lock(&self.shared.faults).push_scoped(scope, fault);
     }
 
+    /// Drops unused faults so a later step of a test starts clean.
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
     }
 
+    /// A snapshot of every request so far, for asserting on what a client sent.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }
 
+    /// Cheaper than [`LocalOmsServer::requests`] when only retries need counting.
     pub fn request_count(&self) -> usize {
         lock(&self.shared.requests).len()
     }

@@ -9,28 +9,28 @@ use crate::store::TaskStatus;
 
 /// Why a query was refused; the text follows "Invalid parameter: ".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidParameter(pub String);
+pub(crate) struct InvalidParameter(pub(crate) String);
 
 /// `GET /v2/{project_id}/sync-tasks`: paging and the status filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListQuery {
-    pub limit: usize,
-    pub offset: u64,
-    pub status: Option<TaskStatus>,
+pub(crate) struct ListQuery {
+    pub(crate) limit: usize,
+    pub(crate) offset: u64,
+    pub(crate) status: Option<TaskStatus>,
 }
 
 /// The service's page size when `limit` is absent.
-pub const DEFAULT_LIMIT: usize = 10;
+pub(crate) const DEFAULT_LIMIT: usize = 10;
 /// The largest page the service answers.
-pub const MAX_LIMIT: usize = 100;
+pub(crate) const MAX_LIMIT: usize = 100;
 
 /// `GET /v2/{project_id}/sync-tasks/{sync_task_id}/statistics`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatisticsQuery {
+pub(crate) struct StatisticsQuery {
     /// In the order asked, each once.
-    pub data_types: Vec<DataType>,
-    pub start_time: i64,
-    pub end_time: i64,
+    pub(crate) data_types: Vec<DataType>,
+    pub(crate) start_time: i64,
+    pub(crate) end_time: i64,
 }
 
 /// The value of a parameter that may appear at most once.
@@ -56,12 +56,12 @@ fn non_negative(name: &str, value: &str) -> Result<i64, InvalidParameter> {
 }
 
 /// `query_time` of the show API: mandatory, a Long ≥ 0 per the API reference.
-pub fn show_query(raw_query: Option<&str>) -> Result<i64, InvalidParameter> {
+pub(crate) fn show_query(raw_query: Option<&str>) -> Result<i64, InvalidParameter> {
     let pairs = parse_query(raw_query);
     non_negative("query_time", &required(&pairs, "query_time")?)
 }
 
-pub fn list_query(raw_query: Option<&str>) -> Result<ListQuery, InvalidParameter> {
+pub(crate) fn list_query(raw_query: Option<&str>) -> Result<ListQuery, InvalidParameter> {
     let pairs = parse_query(raw_query);
     let limit = match single(&pairs, "limit")? {
         None => DEFAULT_LIMIT,
@@ -87,7 +87,7 @@ pub fn list_query(raw_query: Option<&str>) -> Result<ListQuery, InvalidParameter
     Ok(ListQuery { limit, offset, status })
 }
 
-pub fn statistics_query(raw_query: Option<&str>) -> Result<StatisticsQuery, InvalidParameter> {
+pub(crate) fn statistics_query(raw_query: Option<&str>) -> Result<StatisticsQuery, InvalidParameter> {
     let pairs = parse_query(raw_query);
     let mut data_types = Vec::new();
     for item in required(&pairs, "data_type")?.split(',') {

@@ -19,12 +19,29 @@ pub enum Api {
 /// A matched API with its path parameters decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    ShowSyncTask { project_id: String, sync_task_id: String },
-    ListSyncTasks { project_id: String },
-    ListSyncTaskStatistic { project_id: String, sync_task_id: String },
+    /// Answered with the task's stored body, byte for byte.
+    ShowSyncTask {
+        /// Checked against the configured project before anything else is looked up.
+        project_id: String,
+        /// Decoded, so it may contain `/` without having changed the route.
+        sync_task_id: String,
+    },
+    /// Answered with one page of the task list.
+    ListSyncTasks {
+        /// Checked against the configured project before anything else is looked up.
+        project_id: String,
+    },
+    /// Answered with deterministic statistics for the task.
+    ListSyncTaskStatistic {
+        /// Checked against the configured project before anything else is looked up.
+        project_id: String,
+        /// Decoded, so it may contain `/` without having changed the route.
+        sync_task_id: String,
+    },
 }
 
 impl Route {
+    /// For fault scoping and request records, which care about the API, not its parameters.
     pub fn api(&self) -> Api {
         match self {
             Route::ShowSyncTask { .. } => Api::ShowSyncTask,
@@ -33,6 +50,7 @@ impl Route {
         }
     }
 
+    /// Every API is project-scoped, so the project check needs no per-route code.
     pub fn project_id(&self) -> &str {
         match self {
             Route::ShowSyncTask { project_id, .. }

@@ -376,7 +376,11 @@ fn finish(answer: Answer, request_id: &str) -> Response<RespBody> {
 
 /// Handles one request. Returns `None` when the connection must be reset instead of
 /// answered; the caller then never completes the response future.
-pub async fn handle(shared: Arc<Shared>, reset: Arc<Notify>, req: Request<Incoming>) -> Option<Response<RespBody>> {
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    reset: Arc<Notify>,
+    req: Request<Incoming>,
+) -> Option<Response<RespBody>> {
     let received_at = Instant::now();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();

@@ -15,21 +15,29 @@ use crate::samples::INT64_TASK_ID;
 /// The statistic kinds the API knows (`data_type`), in the SDK's documented order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataType {
+    /// `REQUEST`: every object considered; the sum of the next three.
     Request,
+    /// `SUCCESS`: objects synchronised.
     Success,
+    /// `FAILURE`: objects that failed, so clients see non-zero failures.
     Failure,
+    /// `SKIP`: objects skipped as already present.
     Skip,
+    /// `SIZE`: bytes synchronised; large enough to catch float round-tripping.
     Size,
 }
 
 impl DataType {
+    /// Lets callers and tests iterate every kind without missing a new one.
     pub const ALL: [DataType; 5] =
         [DataType::Request, DataType::Success, DataType::Failure, DataType::Skip, DataType::Size];
 
+    /// Exact, case-sensitive match, as the service is strict about `data_type`.
     pub fn parse(s: &str) -> Option<DataType> {
         DataType::ALL.into_iter().find(|d| d.as_str() == s)
     }
 
+    /// The wire name, used both for parsing and in response bodies.
     pub fn as_str(self) -> &'static str {
         match self {
             DataType::Request => "REQUEST",
@@ -44,7 +52,9 @@ impl DataType {
 /// The spacing of the points (`statistic_time_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeType {
+    /// `FIVE_MINUTES`: ranges of up to a day.
     FiveMinutes,
+    /// `ONE_HOUR`: longer ranges, so answers stay small.
     OneHour,
 }
 
@@ -58,6 +68,7 @@ impl TimeType {
         }
     }
 
+    /// The wire name of `statistic_time_type` in response bodies.
     pub fn as_str(self) -> &'static str {
         match self {
             TimeType::FiveMinutes => "FIVE_MINUTES",
@@ -65,6 +76,7 @@ impl TimeType {
         }
     }
 
+    /// The spacing of the points, for aligning time stamps to the grid.
     pub fn step_ms(self) -> i64 {
         match self {
             TimeType::FiveMinutes => 5 * 60 * 1000,

@@ -37,11 +37,14 @@ pub const SYNC_TASK_INFO_FIELDS: [&str; 17] = [
 /// The two task states the list API can filter on (its `status` query parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskStatus {
+    /// `SYNCHRONIZING`: the task is running.
     Synchronizing,
+    /// `STOPPED`: the task is paused or finished.
     Stopped,
 }
 
 impl TaskStatus {
+    /// Exact, case-sensitive match; anything else is refused as the service does.
     pub fn parse(s: &str) -> Option<TaskStatus> {
         match s {
             "SYNCHRONIZING" => Some(TaskStatus::Synchronizing),
@@ -50,6 +53,7 @@ impl TaskStatus {
         }
     }
 
+    /// The wire name, as the `status` parameter and task bodies spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Synchronizing => "SYNCHRONIZING",
@@ -72,6 +76,7 @@ pub struct Page {
     pub matching: usize,
 }
 
+/// Kept behind one lock so a page is always cut from a consistent snapshot.
 #[derive(Default)]
 pub struct TaskStore {
     order: Vec<String>,
@@ -98,18 +103,22 @@ impl TaskStore {
         }
     }
 
+    /// Cheap to clone, so the lock is released before the response is written.
     pub fn show_body(&self, id: &str) -> Option<Bytes> {
         self.by_id.get(id).map(|t| t.show_body.clone())
     }
 
+    /// For APIs that need the task to exist but not its body (statistics).
     pub fn contains(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
 
+    /// For [`crate::LocalOmsServer::task_count`], so tests can check seeding.
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
+    /// Pairs with [`TaskStore::len`].
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }

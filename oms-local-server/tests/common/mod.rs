@@ -12,15 +12,15 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-pub const AK: &str = "TESTACCESSKEY";
-pub const SK: &str = "test-secret-key";
+pub(crate) const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+pub(crate) const AK: &str = "TESTACCESSKEY";
+pub(crate) const SK: &str = "test-secret-key";
 
-pub async fn start() -> LocalOmsServer {
+pub(crate) async fn start() -> LocalOmsServer {
     LocalOmsServer::start(ServerConfig::with_sample_tasks(PROJECT, AK, SK)).await.expect("server starts")
 }
 
-pub fn sdk_date(offset_secs: i64) -> String {
+pub(crate) fn sdk_date(offset_secs: i64) -> String {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
     let t = time::OffsetDateTime::from_unix_timestamp(now + offset_secs).unwrap();
     format!(
@@ -35,7 +35,7 @@ pub fn sdk_date(offset_secs: i64) -> String {
 }
 
 /// Canonical URI per the spec: decode, split, re-encode each segment, trailing slash.
-pub fn canonical_uri(path: &str) -> String {
+pub(crate) fn canonical_uri(path: &str) -> String {
     const SAFE: &percent_encoding::AsciiSet =
         &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
@@ -49,7 +49,7 @@ pub fn canonical_uri(path: &str) -> String {
 
 /// What gets signed; the request actually sent may differ (tampering tests).
 #[derive(Clone)]
-pub struct Signed {
+pub(crate) struct Signed {
     pub path: String,
     /// Already in canonical form (sorted, encoded).
     pub query: String,
@@ -60,7 +60,7 @@ pub struct Signed {
 }
 
 impl Signed {
-    pub fn authorization(&self) -> String {
+    pub(crate) fn authorization(&self) -> String {
         let date = self.headers.iter().find(|(n, _)| n == "x-sdk-date").map(|(_, v)| v.clone()).unwrap_or_default();
         let mut canonical_headers = String::new();
         for (n, v) in &self.headers {
@@ -89,28 +89,28 @@ impl Signed {
 
 /// A request to send: start line pieces and headers exactly as they go on the wire.
 #[derive(Clone)]
-pub struct Req {
+pub(crate) struct Req {
     pub path: String,
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
 }
 
 impl Req {
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
     }
 
-    pub fn without(mut self, name: &str) -> Self {
+    pub(crate) fn without(mut self, name: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self
     }
 
-    pub fn set(self, name: &str, value: &str) -> Self {
+    pub(crate) fn set(self, name: &str, value: &str) -> Self {
         self.without(name).header(name, value)
     }
 
-    pub fn bytes(&self, keep_alive: bool) -> Vec<u8> {
+    pub(crate) fn bytes(&self, keep_alive: bool) -> Vec<u8> {
         let target = match &self.query {
             Some(q) => format!("{}?{}", self.path, q),
             None => self.path.clone(),
@@ -127,12 +127,12 @@ impl Req {
     }
 }
 
-pub fn task_path(task: &str) -> String {
+pub(crate) fn task_path(task: &str) -> String {
     format!("/v2/{PROJECT}/sync-tasks/{task}")
 }
 
 /// The headers the Python SDK sends, signed the way it signs them.
-pub fn signed_parts(server: &LocalOmsServer, path: &str, query: &str, date: &str) -> Signed {
+pub(crate) fn signed_parts(server: &LocalOmsServer, path: &str, query: &str, date: &str) -> Signed {
     Signed {
         path: path.to_string(),
         query: query.to_string(),
@@ -147,7 +147,7 @@ pub fn signed_parts(server: &LocalOmsServer, path: &str, query: &str, date: &str
     }
 }
 
-pub fn sign(signed: &Signed) -> Req {
+pub(crate) fn sign(signed: &Signed) -> Req {
     let mut headers: Vec<(String, String)> = signed.headers.clone();
     headers.push(("authorization".into(), signed.authorization()));
     Req { path: signed.path.clone(), query: (!signed.query.is_empty()).then(|| signed.query.clone()), headers }
@@ -155,16 +155,16 @@ pub fn sign(signed: &Signed) -> Req {
 
 /// A correctly signed GET of `path?query`; `query` must already be in canonical form
 /// (parameters sorted by name, values encoded), since it is sent as signed.
-pub fn signed_get(server: &LocalOmsServer, path: &str, query: &str) -> Req {
+pub(crate) fn signed_get(server: &LocalOmsServer, path: &str, query: &str) -> Req {
     sign(&signed_parts(server, path, query, &sdk_date(0)))
 }
 
-pub fn good(server: &LocalOmsServer, task: &str) -> Req {
+pub(crate) fn good(server: &LocalOmsServer, task: &str) -> Req {
     sign(&signed_parts(server, &task_path(task), "query_time=1700639560751", &sdk_date(0)))
 }
 
 #[derive(Debug)]
-pub struct Resp {
+pub(crate) struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
@@ -172,20 +172,20 @@ pub struct Resp {
 }
 
 impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("JSON body")
     }
 
-    pub fn error_code(&self) -> String {
+    pub(crate) fn error_code(&self) -> String {
         self.json()["error_code"].as_str().unwrap_or("").to_string()
     }
 }
 
-pub async fn read_response<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> std::io::Result<Resp> {
+pub(crate) async fn read_response<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> std::io::Result<Resp> {
     let mut line = String::new();
     if r.read_line(&mut line).await? == 0 {
         return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed before status line"));
@@ -231,21 +231,21 @@ pub async fn read_response<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> std
 }
 
 /// Every answer, error or not, must carry a 32-hex request id and the JSON content type.
-pub fn check_common(resp: &Resp) {
+pub(crate) fn check_common(resp: &Resp) {
     let id = resp.header("x-request-id").expect("X-Request-Id present");
     assert_eq!(id.len(), 32, "{id}");
     assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
     assert_eq!(resp.header("content-type"), Some("application/json"));
 }
 
-pub async fn try_send(server: &LocalOmsServer, req: &Req) -> std::io::Result<Resp> {
+pub(crate) async fn try_send(server: &LocalOmsServer, req: &Req) -> std::io::Result<Resp> {
     let mut stream = TcpStream::connect(server.addr()).await?;
     stream.write_all(&req.bytes(false)).await?;
     let mut reader = BufReader::new(stream);
     read_response(&mut reader).await
 }
 
-pub async fn send(server: &LocalOmsServer, req: &Req) -> Resp {
+pub(crate) async fn send(server: &LocalOmsServer, req: &Req) -> Resp {
     let resp = try_send(server, req).await.expect("response");
     check_common(&resp);
     resp
