@@ -225,7 +225,7 @@ pub(crate) fn validate_epoch_ms(attribute: &str, time: &Attr<Number>, d: &mut Di
 /// yet, else the value, or a diagnostic naming the argument and every allowed
 /// value. Validation and read both call it, so a read sends only what
 /// validation accepted.
-pub fn parse_choice<E: WireEnum>(attribute: &str, value: &Attr<String>) -> Result<Option<E>, Diagnostic> {
+pub(crate) fn parse_choice<E: WireEnum>(attribute: &str, value: &Attr<String>) -> Result<Option<E>, Diagnostic> {
     let Some(text) = value.as_str() else {
         return Ok(None);
     };
