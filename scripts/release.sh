@@ -55,6 +55,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+case "$out" in
+  / | "$root" | "$HOME") die "refusing to replace $out (--out must name a directory of its own)" ;;
+esac
+
 version="$(cargo metadata --no-deps --format-version 1 --locked |
   python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "'$name'"))')"
 [ -n "$version" ] || die "no version for $name in Cargo.toml"

@@ -64,7 +64,7 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
         ],
     );
 
-    let socket_path = match &listener {
+    let socket_path: Option<std::path::PathBuf> = match &listener {
         #[cfg(unix)]
         Listener::Unix { path, .. } => Some(path.clone()),
         Listener::Tcp(_) => None,
