@@ -94,8 +94,12 @@ fi
 
 # ---- our binaries, and the RPC benchmark (compiled now so no build is ever timed)
 step "building the release binaries and tests/bench_rpc.rs"
-cargo build --quiet --release --workspace --bins
+# The test build comes first: building a test also rebuilds the package's binaries with the
+# dev-dependencies' features (aws-lc-rs for the test client's P-521 key) and leaves that build in
+# target/release. The plain build after it puts back the binary users build and ship.
 cargo test --quiet --release --test bench_rpc --no-run
+cargo build --quiet --release -p terraform-provider-oms --bins
+cargo build --quiet --release -p oms-local-server --bins
 ours="$root/target/release/terraform-provider-oms"
 server="$root/target/release/oms-local-server"
 
