@@ -37,7 +37,7 @@ impl Listener {
 
     /// Binds TCP: go-plugin clients on Windows expect it.
     #[cfg(not(unix))]
-    pub async fn bind() -> std::io::Result<Listener> {
+    pub(crate) async fn bind() -> std::io::Result<Listener> {
         Self::bind_tcp().await
     }
 
