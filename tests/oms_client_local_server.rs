@@ -371,13 +371,15 @@ async fn retry_after_seconds_is_honoured() {
 #[tokio::test]
 async fn retry_after_http_date_is_honoured() {
     let server = start().await;
+    // Built before the clock starts: building a client loads the system's root
+    // certificates, which takes a noticeable part of the wait on a busy machine.
+    let c = client(&server);
     // HTTP-dates have whole-second resolution, so compute the wait the date really means.
     let now = SystemTime::now();
     let date = httpdate::fmt_http_date(now + Duration::from_secs(2));
     let intended = httpdate::parse_http_date(&date).unwrap().duration_since(now).unwrap();
     assert!(intended > Duration::from_millis(1000) && intended <= Duration::from_secs(2), "{intended:?}");
     server.inject(Fault::TooManyRequests { retry_after: Some(date), times: 1 });
-    let c = client(&server);
     let started = std::time::Instant::now();
     let out = read_ok(&c, SEED_TASK_ID).await;
     let elapsed = started.elapsed();
