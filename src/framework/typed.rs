@@ -202,6 +202,17 @@ pub(crate) fn decode<T: FromValue>(config: &Value, diagnostics: &mut super::diag
     }
 }
 
+/// A configuration object with every one of `attributes` null except those
+/// in `set`: the sparse shape Terraform sends, for tests of typed configs.
+#[cfg(test)]
+pub(crate) fn sparse_object(attributes: &[&str], set: &[(&str, Value)]) -> Value {
+    let mut m: BTreeMap<String, Value> = attributes.iter().map(|a| (a.to_string(), Value::Null)).collect();
+    for (k, v) in set {
+        m.insert(k.to_string(), v.clone());
+    }
+    Value::Object(m)
+}
+
 /// Declares a configuration struct whose field names are its attribute
 /// names, and implements [`FromValue`] and [`ToValue`] for it. An attribute
 /// missing from the object decodes as null, as Terraform means it.

@@ -264,16 +264,15 @@ mod tests {
     use crate::oms::{OmsError, OmsErrorKind};
     use crate::provider::read::data_source;
 
+    /// A valid configuration (task "t", 1000..2000) with `pairs` on top.
     fn cfg(pairs: &[(&str, Value)]) -> Value {
-        let mut m: std::collections::BTreeMap<String, Value> =
-            SyncTaskStatisticsConfig::ATTRIBUTES.iter().map(|a| (a.to_string(), Value::Null)).collect();
-        m.insert("sync_task_id".into(), Value::string("t"));
-        m.insert("start_time".into(), Value::int(1000));
-        m.insert("end_time".into(), Value::int(2000));
-        for (k, v) in pairs {
-            m.insert(k.to_string(), v.clone());
-        }
-        Value::Object(m)
+        let mut set = vec![
+            ("sync_task_id", Value::string("t")),
+            ("start_time", Value::int(1000)),
+            ("end_time", Value::int(2000)),
+        ];
+        set.extend(pairs.iter().cloned());
+        crate::framework::typed::sparse_object(SyncTaskStatisticsConfig::ATTRIBUTES, &set)
     }
 
     fn list(items: &[&str]) -> Value {

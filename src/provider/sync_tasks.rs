@@ -214,12 +214,7 @@ mod tests {
     use crate::provider::read::data_source;
 
     fn cfg(pairs: &[(&str, Value)]) -> Value {
-        let mut m: std::collections::BTreeMap<String, Value> =
-            SyncTasksConfig::ATTRIBUTES.iter().map(|a| (a.to_string(), Value::Null)).collect();
-        for (k, v) in pairs {
-            m.insert(k.to_string(), v.clone());
-        }
-        Value::Object(m)
+        crate::framework::typed::sparse_object(SyncTasksConfig::ATTRIBUTES, pairs)
     }
 
     fn config(pairs: &[(&str, Value)]) -> SyncTasksConfig {
