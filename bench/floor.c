@@ -1,7 +1,8 @@
 /* The physical floor for "spawn -> handshake line": a process that does nothing but
  * print a go-plugin handshake line (same shape and length class as a real provider's,
  * with a certificate-sized last field) and wait until it is killed or stdin closes.
- * No TLS, no socket, no runtime: anything a real provider takes beyond this is its own. */
+ * No TLS, no socket, no runtime, and (built with -static by scripts/bench.sh) no dynamic
+ * loader: anything a real provider takes beyond this is its own. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>

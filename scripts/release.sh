@@ -18,6 +18,9 @@
 #   --skip-signing    local use only: no .sig, which no registry accepts
 #   --package-only    reuse the binaries of the last build (repackaging)
 #   --out DIR         write there instead of dist/
+#   --platforms LIST  only these (comma-separated, e.g. linux_amd64): a partial
+#                     build for local use, such as scripts/bench.sh measuring the
+#                     shipped linux_amd64 binary; a registry needs all five
 #   SOURCE_DATE_EPOCH timestamp stored in the zips (default: the HEAD commit's)
 #   OMS_RELEASE_TOOLS where zig and cargo-zigbuild live (default .cache/release-tools)
 set -euo pipefail
@@ -49,7 +52,11 @@ while [ $# -gt 0 ]; do
     --skip-signing) sign=0 ;;
     --package-only) build=0 ;;
     --out) out="$(mkdir -p "$2" && cd "$2" && pwd)"; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --platforms)
+      IFS=, read -r -a platforms <<<"$2"
+      for p in "${platforms[@]}"; do rust_target "$p" >/dev/null || die "--platforms: unknown platform $p"; done
+      shift ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
   shift

@@ -2,6 +2,11 @@
 //! ask for `--version`, `--help`, or `--debug` (see README.md).
 
 use std::process::ExitCode;
+
+/// See Cargo.toml: musl's own allocator is slow under threads.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 
 use terraform_provider_oms::provider::{OmsProvider, PROVIDER_ADDRESS};
@@ -44,11 +49,16 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     logging::init_from_env();
+    // The handshake line goes out before the runtime starts: Terraform waits for it.
+    let launch = match transport::announce() {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
     let runtime = match runtime() {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    match runtime.block_on(transport::serve(Arc::new(OmsProvider::new()))) {
+    match runtime.block_on(transport::serve(Arc::new(OmsProvider::new()), launch)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }

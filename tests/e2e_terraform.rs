@@ -427,7 +427,7 @@ fn debug_mode_reattach_1_15_5() {
     ws.main_tf(&validate_config());
     ws.prepare();
 
-    let mut provider = Command::new(common::PROVIDER_BINARY)
+    let mut provider = Command::new(common::provider_binary())
         .arg("--debug")
         .env("TF_LOG_PROVIDER", "debug")
         .stdin(Stdio::null())

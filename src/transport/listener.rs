@@ -9,27 +9,28 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
-#[cfg(unix)]
-use tokio::net::UnixListener;
 
+/// A bound, listening socket, made before the async runtime exists: the
+/// handshake line only needs its address, and Terraform's connection waits in
+/// the kernel's backlog until [`Listener::start`] accepts it. Binding without
+/// the runtime keeps the runtime's start-up off the path Terraform waits on.
 pub(crate) enum Listener {
     #[cfg(unix)]
     Unix {
-        listener: UnixListener,
+        listener: std::os::unix::net::UnixListener,
         path: PathBuf,
-        _dir: tempfile::TempDir,
+        dir: tempfile::TempDir,
     },
-    Tcp(TcpListener),
+    Tcp(std::net::TcpListener),
 }
 
 impl Listener {
     /// Binds a unix socket, falling back to TCP.
     #[cfg(unix)]
-    pub(crate) async fn bind() -> std::io::Result<Listener> {
+    pub(crate) fn bind() -> std::io::Result<Listener> {
         match Self::bind_unix() {
             Ok(l) => Ok(l),
-            Err(unix_err) => Self::bind_tcp().await.map_err(|tcp_err| {
+            Err(unix_err) => Self::bind_tcp().map_err(|tcp_err| {
                 std::io::Error::other(format!("cannot listen: unix socket: {unix_err}; tcp: {tcp_err}"))
             }),
         }
@@ -37,8 +38,8 @@ impl Listener {
 
     /// Binds TCP: go-plugin clients on Windows expect it.
     #[cfg(not(unix))]
-    pub(crate) async fn bind() -> std::io::Result<Listener> {
-        Self::bind_tcp().await
+    pub(crate) fn bind() -> std::io::Result<Listener> {
+        Self::bind_tcp()
     }
 
     #[cfg(unix)]
@@ -46,18 +47,18 @@ impl Listener {
         let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
         let dir = tempfile::Builder::new().prefix("plugin").tempdir_in(base)?;
         let path = dir.path().join("oms.sock");
-        let listener = UnixListener::bind(&path)?;
-        Ok(Listener::Unix { listener, path, _dir: dir })
+        let listener = std::os::unix::net::UnixListener::bind(&path)?;
+        Ok(Listener::Unix { listener, path, dir })
     }
 
-    pub(crate) async fn bind_tcp() -> std::io::Result<Listener> {
+    pub(crate) fn bind_tcp() -> std::io::Result<Listener> {
         let min = env_port("PLUGIN_MIN_PORT").unwrap_or(10000);
         let max = env_port("PLUGIN_MAX_PORT").unwrap_or(25000);
         if min > max {
             return Err(std::io::Error::other(format!("PLUGIN_MIN_PORT {min} is above PLUGIN_MAX_PORT {max}")));
         }
         for port in min..=max {
-            if let Ok(l) = TcpListener::bind(("127.0.0.1", port)).await {
+            if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
                 return Ok(Listener::Tcp(l));
             }
         }
@@ -80,11 +81,49 @@ impl Listener {
         }
     }
 
+    /// The socket file, which the process removes on Shutdown (it exits
+    /// without running destructors).
+    pub(crate) fn socket_path(&self) -> Option<std::path::PathBuf> {
+        match self {
+            #[cfg(unix)]
+            Listener::Unix { path, .. } => Some(path.clone()),
+            Listener::Tcp(_) => None,
+        }
+    }
+
+    /// Hands the socket to the runtime. Must run inside it.
+    pub(crate) fn start(self) -> std::io::Result<Acceptor> {
+        match self {
+            #[cfg(unix)]
+            Listener::Unix { listener, dir, .. } => {
+                listener.set_nonblocking(true)?;
+                Ok(Acceptor::Unix { listener: tokio::net::UnixListener::from_std(listener)?, _dir: dir })
+            }
+            Listener::Tcp(l) => {
+                l.set_nonblocking(true)?;
+                Ok(Acceptor::Tcp(tokio::net::TcpListener::from_std(l)?))
+            }
+        }
+    }
+}
+
+/// The listening socket inside the runtime.
+pub(crate) enum Acceptor {
+    #[cfg(unix)]
+    Unix {
+        listener: tokio::net::UnixListener,
+        /// Removed with the acceptor, so a provider that stops normally leaves nothing behind.
+        _dir: tempfile::TempDir,
+    },
+    Tcp(tokio::net::TcpListener),
+}
+
+impl Acceptor {
     pub(crate) async fn accept(&self) -> std::io::Result<Stream> {
         match self {
             #[cfg(unix)]
-            Listener::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
-            Listener::Tcp(l) => {
+            Acceptor::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
+            Acceptor::Tcp(l) => {
                 let (s, _) = l.accept().await?;
                 let _ = s.set_nodelay(true);
                 Ok(Stream::Tcp(s))

@@ -22,7 +22,7 @@ use crate::protocol::plugin::{
     grpc_stdio_server::GrpcStdioServer,
 };
 use crate::protocol::{tfplugin5, tfplugin6, v5, v6};
-use listener::{Connection, Listener};
+use listener::{Acceptor, Connection, Listener};
 
 /// terraform-plugin-go's limit; Terraform's own client allows larger.
 pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
@@ -30,13 +30,23 @@ pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
 /// How long a client gets to finish the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves the provider as a plugin launched by Terraform. Returns only on a
-/// setup error; a normal end is `Shutdown`, which exits the process.
-pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
+/// What a launch has made by the time Terraform reads the handshake line.
+pub struct Launch {
+    protocol: u32,
+    listener: Listener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// The first half of a launch, before any async runtime exists: ignore
+/// interrupts, negotiate the protocol, listen, make the TLS identity, and
+/// print the handshake line. Terraform waits for that line on every launch of
+/// every provider in a run, so nothing it does not need happens before it; a
+/// connection that arrives early waits in the socket's backlog.
+pub fn announce() -> Result<Launch, String> {
     // Before anything else: a Ctrl-C that lands while we start must not kill us.
     ignore_interrupts();
     let protocol = handshake::negotiate(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref());
-    let listener = Listener::bind().await.map_err(|e| e.to_string())?;
+    let listener = Listener::bind().map_err(|e| e.to_string())?;
 
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|s| !s.trim().is_empty());
     let (tls, cert_der) = match client_cert {
@@ -63,12 +73,18 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
             ("tls", if tls.is_some() { "true" } else { "false" }),
         ],
     );
+    Ok(Launch { protocol, listener, tls })
+}
 
-    let socket_path: Option<std::path::PathBuf> = match &listener {
-        #[cfg(unix)]
-        Listener::Unix { path, .. } => Some(path.clone()),
-        Listener::Tcp(_) => None,
-    };
+/// The second half of a launch, inside the runtime: serves the provider
+/// until Terraform calls Shutdown, which exits the process. Returns only on a
+/// setup error.
+pub async fn serve(provider: Arc<dyn Provider>, launch: Launch) -> Result<(), String> {
+    #[cfg(windows)]
+    ignore_ctrl_c();
+    let Launch { protocol, listener, tls } = launch;
+    let socket_path = listener.socket_path();
+    let acceptor = listener.start().map_err(|e| format!("listening: {e}"))?;
     let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
     tokio::spawn(async move {
         if shutdown_rx.recv().await.is_some() {
@@ -85,7 +101,7 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
         }
     });
 
-    let incoming = accept_loop(listener, tls);
+    let incoming = accept_loop(acceptor, tls);
     router(provider, protocol, shutdown_tx)
         .await
         .serve_with_incoming(incoming)
@@ -97,7 +113,7 @@ pub async fn serve(provider: Arc<dyn Provider>) -> Result<(), String> {
 /// for Terraform (in terraform-plugin-go's format) and running until Ctrl-C.
 /// Useful to attach a debugger or watch logs while Terraform runs.
 pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u32) -> Result<(), String> {
-    let listener = Listener::bind().await.map_err(|e| e.to_string())?;
+    let listener = Listener::bind().map_err(|e| e.to_string())?;
     let reattach = reattach_json(address, protocol, std::process::id(), listener.network(), &listener.address());
     println!(
         "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\
@@ -108,7 +124,7 @@ pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u
     // In debug mode Terraform must not be able to stop us: Shutdown is ignored.
     let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
     tokio::spawn(async move { while shutdown_rx.recv().await.is_some() {} });
-    let incoming = accept_loop(listener, None);
+    let incoming = accept_loop(listener.start().map_err(|e| format!("listening: {e}"))?, None);
     let server = router(provider, protocol, shutdown_tx).await.serve_with_incoming(incoming);
     // Ctrl-C ends the session at once: a graceful stop would wait for
     // Terraform's idle connections (and its stdio stream) to close.
@@ -169,7 +185,7 @@ async fn router(
 /// Accepts connections and, with TLS, completes each handshake in its own
 /// task so a slow or hostile client cannot hold up the others.
 fn accept_loop(
-    listener: Listener,
+    listener: Acceptor,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> ReceiverStream<std::io::Result<Connection>> {
     let (tx, rx) = mpsc::channel(16);
@@ -214,25 +230,26 @@ fn accept_loop(
 
 /// go-plugin servers ignore SIGINT: a Ctrl-C in the terminal reaches the
 /// whole process group, and Terraform itself sends StopProvider and lets the
-/// run finish. Dying here would turn into "Plugin did not respond".
+/// run finish. Dying here would turn into "Plugin did not respond". Ignoring
+/// the signal outright (rather than handling it in the runtime) closes the
+/// window before the runtime exists.
 #[cfg(unix)]
 fn ignore_interrupts() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
-        Ok(mut sig) => {
-            tokio::spawn(async move {
-                while sig.recv().await.is_some() {
-                    logging::debug("Ignoring interrupt; Terraform sends StopProvider", &[]);
-                }
-            });
-        }
-        Err(e) => logging::warn("Could not install the SIGINT handler", &[("error", &e.to_string())]),
+    // SAFETY: `signal` with `SIG_IGN` installs no handler code, only the
+    // kernel's "discard" disposition, and runs before any other thread exists.
+    let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+    if previous == libc::SIG_ERR {
+        logging::warn("Could not ignore SIGINT", &[("error", &std::io::Error::last_os_error().to_string())]);
     }
 }
 
 /// Windows has no SIGINT; a console Ctrl-C handler that swallows the event
-/// plays the same role.
+/// plays the same role once the runtime runs.
+#[cfg(not(unix))]
+fn ignore_interrupts() {}
+
 #[cfg(windows)]
-fn ignore_interrupts() {
+fn ignore_ctrl_c() {
     match tokio::signal::windows::ctrl_c() {
         Ok(mut sig) => {
             tokio::spawn(async move {

@@ -47,7 +47,7 @@ pub(crate) struct Plugin {
 }
 
 pub(crate) fn binary() -> PathBuf {
-    PathBuf::from(super::PROVIDER_BINARY)
+    super::provider_binary()
 }
 
 /// Starts the binary with Terraform's environment plus `extra`, and reads

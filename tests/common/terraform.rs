@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::provider_binary;
 use super::secrets;
-use super::PROVIDER_BINARY;
 
 /// The provider address used in configurations and in the CLI config.
 pub(crate) const PROVIDER_ADDRESS: &str = terraform_provider_oms::provider::PROVIDER_ADDRESS;
@@ -277,7 +277,8 @@ impl Workspace {
         let root = dir.path().canonicalize().expect("canonicalizing the temporary directory");
         let work = root.join("work");
         std::fs::create_dir_all(&work).expect("creating the work directory");
-        let binary = Path::new(PROVIDER_BINARY);
+        let binary = provider_binary();
+        let binary = binary.as_path();
         assert!(binary.is_file(), "the provider binary {} does not exist", binary.display());
 
         let installation = match install {
