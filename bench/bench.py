@@ -432,7 +432,7 @@ def bench_rpc(rpc_test, ours, root, server, rounds, seconds, concurrency, ids):
                 "OMS_PROVIDER_BINARY": ours})
     limit = 120 + rounds * len(concurrency) * 2 * (seconds + 2)
     before = server.answered_ok()
-    p = subprocess.Popen([rpc_test, "--ignored", "--nocapture", "--test-threads=1"], cwd=root, env=env,
+    p = subprocess.Popen([rpc_test, "--ignored", "--nocapture", "--quiet", "--test-threads=1"], cwd=root, env=env,
                          stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
     children.append(p)
@@ -447,7 +447,8 @@ def bench_rpc(rpc_test, ours, root, server, rounds, seconds, concurrency, ids):
     text = out.decode(errors="replace")
     if p.returncode != 0:
         raise RuntimeError(f"the RPC benchmark failed:\n{text[-3000:]}\n{err.decode(errors='replace')[-3000:]}")
-    line = next((ln for ln in text.splitlines() if ln.startswith("BENCH_RPC ")), None)
+    # libtest may print "test rpc_throughput ... " on the same line before the result.
+    line = next((ln[ln.index("BENCH_RPC "):] for ln in text.splitlines() if "BENCH_RPC " in ln), None)
     if line is None:
         raise RuntimeError(f"the RPC benchmark printed no result:\n{text[-3000:]}")
     raw = json.loads(line[len("BENCH_RPC "):])

@@ -6,9 +6,11 @@
 #[cfg(unix)]
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::watch;
 
 /// A bound, listening socket, made before the async runtime exists: the
 /// handshake line only needs its address, and Terraform's connection waits in
@@ -144,14 +146,81 @@ pub(crate) enum Stream {
 }
 
 /// What gRPC runs over: raw (debug mode, TLS disabled) or wrapped in TLS.
-pub(crate) enum Connection {
+pub(crate) enum ConnectionIo {
     Plain(Stream),
     Tls(Box<tokio_rustls::server::TlsStream<Stream>>),
+}
+
+/// An accepted client connection, counted in [`OpenConnections`] until the
+/// gRPC server drops it.
+pub(crate) struct Connection {
+    io: ConnectionIo,
+    _open: OpenGuard,
+}
+
+impl Connection {
+    pub(crate) fn new(io: ConnectionIo, open: &OpenConnections) -> Connection {
+        open.0.send_modify(|n| *n += 1);
+        Connection { io, _open: OpenGuard(open.0.clone()) }
+    }
 }
 
 impl tonic::transport::server::Connected for Connection {
     type ConnectInfo = ();
     fn connect_info(&self) -> Self::ConnectInfo {}
+}
+
+/// How many client connections are open. Terraform hangs up as soon as it
+/// has the reply to Shutdown, so the process can leave at that moment
+/// instead of after a fixed pause that every launch would pay.
+#[derive(Clone)]
+pub(crate) struct OpenConnections(Arc<watch::Sender<usize>>);
+
+impl OpenConnections {
+    pub(crate) fn new() -> OpenConnections {
+        OpenConnections(Arc::new(watch::channel(0).0))
+    }
+
+    /// Resolves once no connection is open.
+    pub(crate) async fn all_closed(&self) {
+        let _ = self.0.subscribe().wait_for(|n| *n == 0).await;
+    }
+}
+
+struct OpenGuard(Arc<watch::Sender<usize>>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
 }
 
 macro_rules! delegate_io {
@@ -187,4 +256,4 @@ delegate_io!(
     Unix,
     Tcp
 );
-delegate_io!(Connection, Plain, Tls);
+delegate_io!(ConnectionIo, Plain, Tls);

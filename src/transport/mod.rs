@@ -22,13 +22,18 @@ use crate::protocol::plugin::{
     grpc_stdio_server::GrpcStdioServer,
 };
 use crate::protocol::{tfplugin5, tfplugin6, v5, v6};
-use listener::{Acceptor, Connection, Listener};
+use listener::{Acceptor, Connection, ConnectionIo, Listener, OpenConnections};
 
 /// terraform-plugin-go's limit; Terraform's own client allows larger.
 pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
 
 /// How long a client gets to finish the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// After Shutdown, how long the process waits for the client to hang up
+/// before it leaves anyway (Terraform hangs up at once; a client that stays
+/// connected gets its reply well within this).
+const SHUTDOWN_LINGER: Duration = Duration::from_millis(100);
 
 /// What a launch has made by the time Terraform reads the handshake line.
 pub struct Launch {
@@ -85,12 +90,15 @@ pub async fn serve(provider: Arc<dyn Provider>, launch: Launch) -> Result<(), St
     let Launch { protocol, listener, tls } = launch;
     let socket_path = listener.socket_path();
     let acceptor = listener.start().map_err(|e| format!("listening: {e}"))?;
+    let open = OpenConnections::new();
     let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
+    let open_at_shutdown = open.clone();
     tokio::spawn(async move {
         if shutdown_rx.recv().await.is_some() {
-            // Let the Shutdown reply reach the client, then leave at once:
-            // long-lived stdio/broker streams would stall a graceful stop.
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            // Leave once the client has the Shutdown reply, which it shows by hanging up
+            // (Terraform waits for the process to exit; each launch pays this wait). Not a
+            // graceful stop: long-lived stdio/broker streams would stall one.
+            let _ = tokio::time::timeout(SHUTDOWN_LINGER, open_at_shutdown.all_closed()).await;
             if let Some(p) = socket_path {
                 let _ = std::fs::remove_file(&p);
                 if let Some(dir) = p.parent() {
@@ -101,7 +109,7 @@ pub async fn serve(provider: Arc<dyn Provider>, launch: Launch) -> Result<(), St
         }
     });
 
-    let incoming = accept_loop(acceptor, tls);
+    let incoming = accept_loop(acceptor, tls, open);
     router(provider, protocol, shutdown_tx)
         .await
         .serve_with_incoming(incoming)
@@ -124,7 +132,7 @@ pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u
     // In debug mode Terraform must not be able to stop us: Shutdown is ignored.
     let (shutdown_tx, mut shutdown_rx) = mpsc::channel::<()>(1);
     tokio::spawn(async move { while shutdown_rx.recv().await.is_some() {} });
-    let incoming = accept_loop(listener.start().map_err(|e| format!("listening: {e}"))?, None);
+    let incoming = accept_loop(listener.start().map_err(|e| format!("listening: {e}"))?, None, OpenConnections::new());
     let server = router(provider, protocol, shutdown_tx).await.serve_with_incoming(incoming);
     // Ctrl-C ends the session at once: a graceful stop would wait for
     // Terraform's idle connections (and its stdio stream) to close.
@@ -187,6 +195,7 @@ async fn router(
 fn accept_loop(
     listener: Acceptor,
     tls: Option<Arc<rustls::ServerConfig>>,
+    open: OpenConnections,
 ) -> ReceiverStream<std::io::Result<Connection>> {
     let (tx, rx) = mpsc::channel(16);
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
@@ -202,17 +211,18 @@ fn accept_loop(
             };
             match &acceptor {
                 None => {
-                    if tx.send(Ok(Connection::Plain(stream))).await.is_err() {
+                    if tx.send(Ok(Connection::new(ConnectionIo::Plain(stream), &open))).await.is_err() {
                         return;
                     }
                 }
                 Some(acceptor) => {
                     let acceptor = acceptor.clone();
                     let tx = tx.clone();
+                    let open = open.clone();
                     tokio::spawn(async move {
                         match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                             Ok(Ok(tls)) => {
-                                let _ = tx.send(Ok(Connection::Tls(Box::new(tls)))).await;
+                                let _ = tx.send(Ok(Connection::new(ConnectionIo::Tls(Box::new(tls)), &open))).await;
                             }
                             Ok(Err(e)) => logging::warn(
                                 "Refused a connection: TLS handshake failed",
