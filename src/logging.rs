@@ -105,6 +105,12 @@ fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// Whether debug lines are wanted: callers that build costly fields (per
+/// request, say) check this first, so the default level costs them nothing.
+pub fn debug_enabled() -> bool {
+    enabled(Level::Debug)
+}
+
 /// Logs at debug level: request-level detail seen under `TF_LOG=debug`.
 pub fn debug(message: &str, fields: &[(&str, &str)]) {
     log(Level::Debug, message, fields)

@@ -249,14 +249,13 @@ impl OmsClient {
                 Decision::Done(result) => return result,
                 Decision::Retry { after, error } => (after, error),
             };
-            self.log(
-                "oms retry scheduled",
-                &[
+            self.log("oms retry scheduled", || {
+                [
                     ("attempt", attempts.to_string()),
                     ("delay_ms", after.as_millis().to_string()),
                     ("kind", format!("{:?}", error.kind())),
-                ],
-            );
+                ]
+            });
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Err(OmsError::cancelled().with_attempts(attempts)),
@@ -279,28 +278,29 @@ impl OmsClient {
         }
     }
 
-    fn log(&self, msg: &str, fields: &[(&str, String)]) {
-        self.inner.logger.debug(msg, fields);
+    /// Builds the fields only when the logger records them.
+    fn log<const N: usize>(&self, msg: &str, fields: impl FnOnce() -> [(&'static str, String); N]) {
+        if self.inner.logger.enabled() {
+            self.inner.logger.debug(msg, &fields());
+        }
     }
 
     /// One line per response or transport failure; the request itself was
     /// logged when sent.
     fn log_outcome(&self, outcome: &Outcome, attempt: u32, elapsed: Duration) {
-        let elapsed_ms = elapsed.as_millis().to_string();
+        let elapsed_ms = || elapsed.as_millis().to_string();
         match outcome {
-            Outcome::Response(r) => self.log(
-                "oms response",
-                &[
+            Outcome::Response(r) => self.log("oms response", || {
+                [
                     ("status", r.status.to_string()),
                     ("attempt", attempt.to_string()),
-                    ("elapsed_ms", elapsed_ms),
+                    ("elapsed_ms", elapsed_ms()),
                     ("request_id", r.request_id.clone().unwrap_or_default()),
-                ],
-            ),
-            Outcome::Transport { error, .. } => self.log(
-                "oms transport error",
-                &[("attempt", attempt.to_string()), ("elapsed_ms", elapsed_ms), ("cause", cause_text(&**error))],
-            ),
+                ]
+            }),
+            Outcome::Transport { error, .. } => self.log("oms transport error", || {
+                [("attempt", attempt.to_string()), ("elapsed_ms", elapsed_ms()), ("cause", cause_text(&**error))]
+            }),
             Outcome::TooLarge { .. } | Outcome::Fatal(_) => {}
         }
     }

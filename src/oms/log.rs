@@ -5,6 +5,12 @@
 /// Receives debug lines about HTTP exchanges. Implementations must not block
 /// for long: they are called inline on the request path.
 pub trait OmsLogger: Send + Sync {
+    /// Whether [`OmsLogger::debug`] would record anything. The client asks
+    /// before building a line's fields, which cost allocations on every request.
+    fn enabled(&self) -> bool {
+        true
+    }
+
     /// One line: a fixed message and its fields, in order.
     fn debug(&self, msg: &str, fields: &[(&str, String)]);
 }
@@ -14,5 +20,9 @@ pub trait OmsLogger: Send + Sync {
 pub struct NoopLogger;
 
 impl OmsLogger for NoopLogger {
+    fn enabled(&self) -> bool {
+        false
+    }
+
     fn debug(&self, _msg: &str, _fields: &[(&str, String)]) {}
 }

@@ -36,8 +36,10 @@ pub(crate) fn once<T: Send + 'static>(item: T) -> BoxStream<T> {
 pub(crate) async fn logged<T>(rpc: &str, version: &str, work: impl Future<Output = T>) -> T {
     let started = Instant::now();
     let out = work.await;
-    let ms = started.elapsed().as_millis().to_string();
-    logging::debug("Served request", &[("tf_rpc", rpc), ("tf_proto_version", version), ("duration_ms", &ms)]);
+    if logging::debug_enabled() {
+        let ms = started.elapsed().as_millis().to_string();
+        logging::debug("Served request", &[("tf_rpc", rpc), ("tf_proto_version", version), ("duration_ms", &ms)]);
+    }
     out
 }
 

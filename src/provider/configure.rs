@@ -100,6 +100,10 @@ pub(crate) struct ReadyClient {
 struct HclogAdapter;
 
 impl OmsLogger for HclogAdapter {
+    fn enabled(&self) -> bool {
+        logging::debug_enabled()
+    }
+
     fn debug(&self, msg: &str, fields: &[(&str, String)]) {
         let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         logging::debug(msg, &borrowed);

@@ -93,9 +93,8 @@ impl OmsClient {
             Ok(m) => m,
             Err(e) => return Outcome::Fatal(e),
         };
-        self.log(
-            "oms request",
-            &[
+        self.log("oms request", || {
+            [
                 ("method", "GET".to_string()),
                 ("url", url.to_string()),
                 ("attempt", attempt.to_string()),
@@ -103,8 +102,8 @@ impl OmsClient {
                     "headers",
                     headers.iter().map(|(k, v)| format!("{k}: {}", redact_header(k, v))).collect::<Vec<_>>().join("; "),
                 ),
-            ],
-        );
+            ]
+        });
         let resp = match self.inner.http.get(url.clone()).headers(map).send().await {
             Ok(r) => r,
             Err(e) => return transport_failure(e),
