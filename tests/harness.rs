@@ -267,6 +267,10 @@ mod read {
         assert_eq!(state.get("status"), &Value::string("SYNCHRONIZING"));
         assert_eq!(state.get("monthly_failure_object"), &Value::int(11));
         assert!(state.get("app_id").is_null());
+        // At debug level (launch's default) the OMS exchange reaches the provider's log.
+        for message in ["\"@message\":\"oms request\"", "\"@message\":\"oms response\""] {
+            assert!(p.wait_stderr(message, Duration::from_secs(2)), "no {message} in:\n{}", p.stderr_text());
+        }
     }
 
     #[tokio::test]
