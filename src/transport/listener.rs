@@ -145,24 +145,12 @@ pub(crate) enum Stream {
     Tcp(tokio::net::TcpStream),
 }
 
-/// What gRPC runs over: raw (debug mode, TLS disabled) or wrapped in TLS.
-pub(crate) enum ConnectionIo {
-    Plain(Stream),
-    Tls(Box<tokio_rustls::server::TlsStream<Stream>>),
-}
-
-/// An accepted client connection, counted in [`OpenConnections`] until the
-/// gRPC server drops it.
-pub(crate) struct Connection {
-    io: ConnectionIo,
-    _open: OpenGuard,
-}
-
-impl Connection {
-    pub(crate) fn new(io: ConnectionIo, open: &OpenConnections) -> Connection {
-        open.0.send_modify(|n| *n += 1);
-        Connection { io, _open: OpenGuard(open.0.clone()) }
-    }
+/// What gRPC runs over: raw (debug mode, TLS disabled) or wrapped in TLS,
+/// counted in [`OpenConnections`] until the gRPC server drops it.
+/// The guard is only held, for its `Drop`.
+pub(crate) enum Connection {
+    Plain(Stream, #[allow(dead_code)] OpenGuard),
+    Tls(Box<tokio_rustls::server::TlsStream<Stream>>, #[allow(dead_code)] OpenGuard),
 }
 
 impl tonic::transport::server::Connected for Connection {
@@ -181,13 +169,20 @@ impl OpenConnections {
         OpenConnections(Arc::new(watch::channel(0).0))
     }
 
+    /// Counts a new connection until the returned guard is dropped.
+    pub(crate) fn opened(&self) -> OpenGuard {
+        self.0.send_modify(|n| *n += 1);
+        OpenGuard(self.0.clone())
+    }
+
     /// Resolves once no connection is open.
     pub(crate) async fn all_closed(&self) {
         let _ = self.0.subscribe().wait_for(|n| *n == 0).await;
     }
 }
 
-struct OpenGuard(Arc<watch::Sender<usize>>);
+/// One open connection, for as long as it lives.
+pub(crate) struct OpenGuard(Arc<watch::Sender<usize>>);
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
@@ -195,56 +190,28 @@ impl Drop for OpenGuard {
     }
 }
 
-impl AsyncRead for Connection {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Connection {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
-    }
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-}
-
 macro_rules! delegate_io {
     ($ty:ty, $($(#[$attr:meta])* $variant:ident),+) => {
         impl AsyncRead for $ty {
             fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
-                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_read(cx, buf), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s, ..) => Pin::new(s).poll_read(cx, buf), )+ }
             }
         }
         impl AsyncWrite for $ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_write(cx, buf), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s, ..) => Pin::new(s).poll_write(cx, buf), )+ }
             }
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_flush(cx), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s, ..) => Pin::new(s).poll_flush(cx), )+ }
             }
             fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_shutdown(cx), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s, ..) => Pin::new(s).poll_shutdown(cx), )+ }
             }
             fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
-                match self.get_mut() { $( $(#[$attr])* Self::$variant(s) => Pin::new(s).poll_write_vectored(cx, bufs), )+ }
+                match self.get_mut() { $( $(#[$attr])* Self::$variant(s, ..) => Pin::new(s).poll_write_vectored(cx, bufs), )+ }
             }
             fn is_write_vectored(&self) -> bool {
-                match self { $( $(#[$attr])* Self::$variant(s) => s.is_write_vectored(), )+ }
+                match self { $( $(#[$attr])* Self::$variant(s, ..) => s.is_write_vectored(), )+ }
             }
         }
     };
@@ -256,4 +223,4 @@ delegate_io!(
     Unix,
     Tcp
 );
-delegate_io!(ConnectionIo, Plain, Tls);
+delegate_io!(Connection, Plain, Tls);

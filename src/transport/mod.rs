@@ -22,7 +22,7 @@ use crate::protocol::plugin::{
     grpc_stdio_server::GrpcStdioServer,
 };
 use crate::protocol::{tfplugin5, tfplugin6, v5, v6};
-use listener::{Acceptor, Connection, ConnectionIo, Listener, OpenConnections};
+use listener::{Acceptor, Connection, Listener, OpenConnections};
 
 /// terraform-plugin-go's limit; Terraform's own client allows larger.
 pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
@@ -211,7 +211,7 @@ fn accept_loop(
             };
             match &acceptor {
                 None => {
-                    if tx.send(Ok(Connection::new(ConnectionIo::Plain(stream), &open))).await.is_err() {
+                    if tx.send(Ok(Connection::Plain(stream, open.opened()))).await.is_err() {
                         return;
                     }
                 }
@@ -222,7 +222,7 @@ fn accept_loop(
                     tokio::spawn(async move {
                         match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                             Ok(Ok(tls)) => {
-                                let _ = tx.send(Ok(Connection::new(ConnectionIo::Tls(Box::new(tls)), &open))).await;
+                                let _ = tx.send(Ok(Connection::Tls(Box::new(tls), open.opened()))).await;
                             }
                             Ok(Err(e)) => logging::warn(
                                 "Refused a connection: TLS handshake failed",
