@@ -330,22 +330,28 @@ class Terraform:
             env.pop(k, None)
         env.update(extra_env or {})
         start = time.perf_counter()
-        p = subprocess.Popen([self.binary, f"-chdir={chdir}", "plan", "-input=false", "-no-color", "-lock=false"],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             start_new_session=True)
-        children.append(p)
-        try:
-            out, _ = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            raise RuntimeError(f"terraform plan in {chdir} took over {timeout} s")
-        finally:
-            children.remove(p)
+        code, out, _ = run_bounded([self.binary, f"-chdir={chdir}", "plan", "-input=false", "-no-color", "-lock=false"],
+                                   f"terraform plan in {chdir}", timeout, env=env, stderr=subprocess.STDOUT)
         wall = time.perf_counter() - start
-        if p.returncode != 0:
+        if code != 0:
             raise RuntimeError(f"terraform plan in {chdir} failed:\n{out.decode(errors='replace')[-3000:]}")
         return wall, out.decode(errors="replace")
+
+
+def run_bounded(argv, what, timeout, **popen):
+    """Runs a child to completion in its own session, killing its whole group if it takes
+    longer than `timeout` s; registered in `children` meanwhile. Returns (code, stdout, stderr)."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True, **popen)
+    children.append(p)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise RuntimeError(f"{what} took over {timeout:.0f} s")
+    finally:
+        children.remove(p)
+    return p.returncode, out, err
 
 
 def write_config(work, name, template, **kw):
@@ -432,20 +438,10 @@ def bench_rpc(rpc_test, ours, root, server, rounds, seconds, concurrency, ids):
                 "OMS_PROVIDER_BINARY": ours})
     limit = 120 + rounds * len(concurrency) * 2 * (seconds + 2)
     before = server.answered_ok()
-    p = subprocess.Popen([rpc_test, "--ignored", "--nocapture", "--quiet", "--test-threads=1"], cwd=root, env=env,
-                         stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
-    children.append(p)
-    try:
-        out, err = p.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
-        raise RuntimeError(f"the RPC benchmark took over {limit:.0f} s")
-    finally:
-        children.remove(p)
+    code, out, err = run_bounded([rpc_test, "--ignored", "--nocapture", "--quiet", "--test-threads=1"],
+                                 "the RPC benchmark", limit, cwd=root, env=env, stderr=subprocess.PIPE)
     text = out.decode(errors="replace")
-    if p.returncode != 0:
+    if code != 0:
         raise RuntimeError(f"the RPC benchmark failed:\n{text[-3000:]}\n{err.decode(errors='replace')[-3000:]}")
     # libtest may print "test rpc_throughput ... " on the same line before the result.
     line = next((ln[ln.index("BENCH_RPC "):] for ln in text.splitlines() if "BENCH_RPC " in ln), None)
