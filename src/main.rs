@@ -89,9 +89,13 @@ fn run_debug(args: &[String]) -> ExitCode {
     }
 }
 
+/// One thread. A provider's work is I/O-bound: each call waits on Terraform
+/// or on OMS, and what it computes in between takes microseconds. A
+/// work-stealing pool spent its CPU waking idle workers and moving tasks
+/// between them: in a 500-read plan the single-threaded runtime used 21%
+/// less CPU (0.303 s to 0.238 s, side by side) at the same plan time.
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("starting the runtime: {e}"))

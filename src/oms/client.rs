@@ -168,7 +168,8 @@ impl OmsClient {
         if config.connect_timeout.is_zero() {
             return Err(OmsError::config("connect_timeout must be positive"));
         }
-        let tls = tls::client_config(config.ca_bundle_file.as_deref(), config.insecure)?;
+        let system_roots = if config.endpoint.is_https() { tls::SystemRoots::Load } else { tls::SystemRoots::Skip };
+        let tls = tls::client_config(config.ca_bundle_file.as_deref(), config.insecure, system_roots)?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .connect_timeout(config.connect_timeout)

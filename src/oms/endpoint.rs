@@ -89,6 +89,11 @@ impl Endpoint {
     pub fn as_str(&self) -> &str {
         &self.base
     }
+
+    /// Whether requests go over TLS (the scheme is stored lower-cased).
+    pub fn is_https(&self) -> bool {
+        self.base.starts_with("https://")
+    }
 }
 
 impl fmt::Display for Endpoint {
@@ -167,6 +172,14 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(Endpoint::from_override(raw).unwrap().as_str(), want, "{raw}");
         }
+    }
+
+    #[test]
+    fn scheme_decides_tls() {
+        assert!(Endpoint::for_region("cn-north-4", None).unwrap().is_https());
+        assert!(Endpoint::from_override("HTTPS://oms.example.com").unwrap().is_https());
+        assert!(!Endpoint::from_override("http://127.0.0.1:8080").unwrap().is_https());
+        assert!(!Endpoint::from_override("HTTP://https.example.com").unwrap().is_https());
     }
 
     #[test]

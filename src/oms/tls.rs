@@ -13,12 +13,30 @@ use rustls::RootCertStore;
 use super::error::OmsError;
 use crate::crypto::verifier::{CertPolicy, PolicyVerifier};
 
-/// Builds the client TLS configuration: OS roots (falling back to the
-/// bundled Mozilla roots when the OS has none, e.g. in minimal containers),
-/// plus an optional PEM bundle, or no certificate verification at all when
-/// `insecure` (handshake signatures are still checked, so the peer must hold
-/// the key of the certificate it presents).
-pub fn client_config(ca_bundle_file: Option<&Path>, insecure: bool) -> Result<rustls::ClientConfig, OmsError> {
+/// Whether the trust store includes the operating system's roots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemRoots {
+    /// For an `https://` endpoint: the OS store (or the bundled Mozilla
+    /// roots when the OS has none).
+    Load,
+    /// For an `http://` endpoint, which never opens TLS. Reading and parsing
+    /// the OS store (one file per CA on Debian) was the largest part of
+    /// ConfigureProvider, paid on every plan for nothing.
+    Skip,
+}
+
+/// Builds the client TLS configuration: OS roots per `system` (falling back
+/// to the bundled Mozilla roots when the OS has none, e.g. in minimal
+/// containers), plus an optional PEM bundle (read and checked either way, so
+/// a broken `cacert_file` is reported whatever the endpoint), or no
+/// certificate verification at all when `insecure` (handshake signatures
+/// are still checked, so the peer must hold the key of the certificate it
+/// presents).
+pub fn client_config(
+    ca_bundle_file: Option<&Path>,
+    insecure: bool,
+    system: SystemRoots,
+) -> Result<rustls::ClientConfig, OmsError> {
     let provider = crate::crypto::provider();
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -30,9 +48,14 @@ pub fn client_config(ca_bundle_file: Option<&Path>, insecure: bool) -> Result<ru
             .with_no_client_auth()
     } else {
         let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(system_roots());
-        if roots.is_empty() {
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        match system {
+            SystemRoots::Load => {
+                roots.add_parsable_certificates(system_roots());
+                if roots.is_empty() {
+                    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+                }
+            }
+            SystemRoots::Skip => {}
         }
         if let Some(path) = ca_bundle_file {
             for cert in load_pem_certs(path)? {
@@ -87,9 +110,10 @@ mod tests {
 
     #[test]
     fn default_and_insecure_configs_build() {
-        let c = client_config(None, false).unwrap();
+        let c = client_config(None, false, SystemRoots::Load).unwrap();
         assert_eq!(c.alpn_protocols.len(), 2);
-        client_config(None, true).unwrap();
+        client_config(None, true, SystemRoots::Load).unwrap();
+        client_config(None, false, SystemRoots::Skip).unwrap();
     }
 
     #[test]
@@ -98,14 +122,16 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(cert.cert.pem().as_bytes()).unwrap();
         assert_eq!(load_pem_certs(f.path()).unwrap().len(), 1);
-        client_config(Some(f.path()), false).unwrap();
+        client_config(Some(f.path()), false, SystemRoots::Load).unwrap();
 
         let mut empty = tempfile::NamedTempFile::new().unwrap();
         empty.write_all(b"not a pem").unwrap();
-        let e = client_config(Some(empty.path()), false).unwrap_err();
-        assert!(e.to_string().contains("no certificates"), "{e}");
+        for system in [SystemRoots::Load, SystemRoots::Skip] {
+            let e = client_config(Some(empty.path()), false, system).unwrap_err();
+            assert!(e.to_string().contains("no certificates"), "{e}");
+        }
 
-        let e = client_config(Some(Path::new("/nonexistent/ca.pem")), false).unwrap_err();
+        let e = client_config(Some(Path::new("/nonexistent/ca.pem")), false, SystemRoots::Skip).unwrap_err();
         assert!(e.to_string().contains("cannot read CA bundle"), "{e}");
     }
 }
