@@ -87,7 +87,7 @@ fn verify_prehash(key: &VerifyingKey, prehash: &[u8], signature: &Signature) -> 
     let s_inv = *s.invert_vartime();
     let (u1, u2) = (z * s_inv, *r * s_inv);
     let point = sum_of_products(&ProjectivePoint::GENERATOR, &u1, &ProjectivePoint::from(*key.as_affine()), &u2);
-    // The identity has no x coordinate; its encoding (zero) never equals r.
+    // SEC 1 rejects R = O outright; its affine encoding would not reveal it.
     bool::from(!point.is_identity()) && *r == <Scalar as Reduce<U576>>::reduce_bytes(&point.to_affine().x())
 }
 
@@ -161,8 +161,9 @@ mod tests {
         assert!(ECDSA_P521_SHA512.verify_signature(public, message, b"not DER").is_err());
     }
 
-    /// Our verification agrees with `p521`'s own on valid signatures and on
-    /// every single-bit change of digest or signature, for random keys.
+    /// Our verification agrees with `p521`'s own for random keys: on valid
+    /// signatures, on digests with one bit flipped, on signatures with one
+    /// byte changed (in r or in s, by round), and on digest lengths.
     #[test]
     fn agrees_with_the_reference_implementation() {
         use p521::ecdsa::signature::hazmat::RandomizedPrehashSigner;
@@ -191,6 +192,7 @@ mod tests {
             }
             // Digest lengths: too short is refused by both, longer is truncated by both.
             assert!(!verify_prehash(&key, &digest[..32], &sig));
+            assert!(key.verify_prehash(&digest[..32], &sig).is_err());
             let mut long = digest.to_vec();
             long.extend_from_slice(&[0xab; 10]);
             assert_eq!(verify_prehash(&key, &long, &sig), key.verify_prehash(&long, &sig).is_ok());
