@@ -18,7 +18,7 @@ use p521::elliptic_curve::ff::PrimeField;
 use p521::elliptic_curve::ops::{Invert, Reduce};
 use p521::elliptic_curve::point::AffineCoordinates;
 use p521::elliptic_curve::Group;
-use p521::{FieldBytes, ProjectivePoint, Scalar, U576};
+use p521::{FieldBytes, NistP521, ProjectivePoint, Scalar, U576};
 use rustls::pki_types::{alg_id, AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -71,17 +71,13 @@ impl SignatureVerificationAlgorithm for EcdsaP521 {
     }
 }
 
-/// ECDSA verification (SEC 1 v2, 4.1.4) of a digest, with the same
-/// acceptance rules as `p521`'s `verify_prehash`: digests shorter than half
-/// the field size are refused, longer ones truncated to its 66 bytes.
+/// ECDSA verification (SEC 1 v2, 4.1.4) of a digest. The digest becomes a
+/// scalar by `ecdsa`'s own `bits2field`, the step `p521`'s `verify_prehash`
+/// uses, so both accept and refuse the same digest lengths.
 fn verify_prehash(key: &VerifyingKey, prehash: &[u8], signature: &Signature) -> bool {
-    let mut field = FieldBytes::default();
-    let size = field.len();
-    match prehash.len() {
-        n if n < size / 2 => return false,
-        n if n >= size => field.copy_from_slice(&prehash[..size]),
-        n => field[size - n..].copy_from_slice(prehash),
-    }
+    let Ok(field) = ecdsa::hazmat::bits2field::<NistP521>(prehash) else {
+        return false;
+    };
     let z = <Scalar as Reduce<U576>>::reduce_bytes(&field);
     let (r, s) = signature.split_scalars();
     let s_inv = *s.invert_vartime();
