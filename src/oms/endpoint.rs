@@ -17,6 +17,9 @@ const EU_CLOUD: &str = "myhuaweicloud.eu";
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
     base: String,
+    /// `base`, parsed once: every request URL starts from a clone of it, so
+    /// the host is not parsed again per request.
+    url: Url,
 }
 
 impl Endpoint {
@@ -81,13 +84,20 @@ impl Endpoint {
         while base.ends_with('/') {
             base.pop();
         }
-        Ok(Self { base })
+        let url = Url::parse(&base)
+            .map_err(|e| OmsError::config(format!("invalid OMS endpoint {candidate:?}: {e}")).with_source(e))?;
+        Ok(Self { base, url })
     }
 
     /// Base URL without trailing slash, e.g. `https://oms.cn-north-4.myhuaweicloud.com`
     /// or `https://proxy.example/oms` for an override with a path prefix.
     pub fn as_str(&self) -> &str {
         &self.base
+    }
+
+    /// The base URL, parsed.
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
     }
 
     /// Whether requests go over TLS (the scheme is stored lower-cased).

@@ -64,14 +64,12 @@ impl ApiRequest {
             path_suffix.push('/');
             path_suffix.push_str(segment);
         }
-        let mut raw = format!("{endpoint}{path_suffix}");
         let query = signer::canonical_query(&self.query);
-        if !query.is_empty() {
-            raw.push('?');
-            raw.push_str(&query);
-        }
-        let url = Url::parse(&raw)
-            .map_err(|e| OmsError::invalid_request(format!("cannot build request URL: {e}")).with_source(e))?;
+        // From the endpoint's parsed URL: only the path and the query are parsed here.
+        let mut url = endpoint.url().clone();
+        let path = format!("{}{path_suffix}", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+        url.set_query(if query.is_empty() { None } else { Some(&query) });
         // Defence in depth: the signature covers url.path() and the query,
         // and the resource we ask for must be the one the caller named.
         if !url.path().ends_with(&path_suffix) || url.query().unwrap_or("") != query {
@@ -100,6 +98,8 @@ mod tests {
             u.as_str(),
             "http://127.0.0.1:9/gw/v2/proj/sync-tasks/a%20b%2Fc/statistics?data_type=OBJECTS&end_time=x%20y~%2A&start_time=5"
         );
+        // Built from the endpoint's parsed URL, it is what parsing its text gives.
+        assert_eq!(u, Url::parse(u.as_str()).unwrap());
         // The query actually sent is the signer's canonical query.
         assert_eq!(u.query(), Some(signer::canonical_query(r.query_pairs()).as_str()));
         assert_eq!(r.query_pairs()[0], ("start_time".to_string(), "5".to_string()));
@@ -110,6 +110,9 @@ mod tests {
         let u = ApiRequest::new().literal("sync-tasks").url(&endpoint("https://oms.example.com"), "p").unwrap();
         assert_eq!(u.as_str(), "https://oms.example.com/v2/p/sync-tasks");
         assert_eq!(u.query(), None);
+        let u = ApiRequest::new().literal("sync-tasks").url(&endpoint("https://oms.example.com/gw/"), "p").unwrap();
+        assert_eq!(u.as_str(), "https://oms.example.com/gw/v2/p/sync-tasks");
+        assert_eq!(u, Url::parse(u.as_str()).unwrap());
     }
 
     #[test]

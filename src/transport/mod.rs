@@ -1,6 +1,7 @@
 //! The plugin process as go-plugin's client expects it: launch checks,
 //! handshake, AutoMTLS, the gRPC services, and a prompt exit on Shutdown.
 
+pub(crate) mod coalesce;
 pub mod handshake;
 pub(crate) mod listener;
 pub(crate) mod plugin_services;
@@ -22,6 +23,7 @@ use crate::protocol::plugin::{
     grpc_stdio_server::GrpcStdioServer,
 };
 use crate::protocol::{tfplugin5, tfplugin6, v5, v6};
+use coalesce::Coalesced;
 use listener::{Acceptor, Connection, Listener, OpenConnections};
 
 /// terraform-plugin-go's limit; Terraform's own client allows larger.
@@ -196,7 +198,7 @@ fn accept_loop(
     listener: Acceptor,
     tls: Option<Arc<rustls::ServerConfig>>,
     open: OpenConnections,
-) -> ReceiverStream<std::io::Result<Connection>> {
+) -> ReceiverStream<std::io::Result<Coalesced<Connection>>> {
     let (tx, rx) = mpsc::channel(16);
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::spawn(async move {
@@ -211,7 +213,7 @@ fn accept_loop(
             };
             match &acceptor {
                 None => {
-                    if tx.send(Ok(Connection::Plain(stream, open.opened()))).await.is_err() {
+                    if tx.send(Ok(Coalesced::new(Connection::Plain(stream, open.opened())))).await.is_err() {
                         return;
                     }
                 }
@@ -222,7 +224,8 @@ fn accept_loop(
                     tokio::spawn(async move {
                         match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                             Ok(Ok(tls)) => {
-                                let _ = tx.send(Ok(Connection::Tls(Box::new(tls), open.opened()))).await;
+                                let _ =
+                                    tx.send(Ok(Coalesced::new(Connection::Tls(Box::new(tls), open.opened())))).await;
                             }
                             Ok(Err(e)) => logging::warn(
                                 "Refused a connection: TLS handshake failed",
