@@ -16,9 +16,8 @@ const EU_CLOUD: &str = "myhuaweicloud.eu";
 /// paths can be appended verbatim (see [`Endpoint::as_str`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    base: String,
-    /// `base`, parsed once: every request URL starts from a clone of it, so
-    /// the host is not parsed again per request.
+    /// Parsed once: every request URL starts from a clone of it, so the host
+    /// is not parsed again per request.
     url: Url,
 }
 
@@ -80,19 +79,17 @@ impl Endpoint {
                 "invalid OMS endpoint {candidate:?}: query and fragment are not allowed"
             )));
         }
-        let mut base = url.as_str().to_string();
-        while base.ends_with('/') {
-            base.pop();
-        }
-        let url = Url::parse(&base)
+        // Parsed again without its trailing slashes, so that `as_str` can append paths verbatim.
+        let base = url.as_str().trim_end_matches('/');
+        let url = Url::parse(base)
             .map_err(|e| OmsError::config(format!("invalid OMS endpoint {candidate:?}: {e}")).with_source(e))?;
-        Ok(Self { base, url })
+        Ok(Self { url })
     }
 
     /// Base URL without trailing slash, e.g. `https://oms.cn-north-4.myhuaweicloud.com`
     /// or `https://proxy.example/oms` for an override with a path prefix.
     pub fn as_str(&self) -> &str {
-        &self.base
+        self.url.as_str().trim_end_matches('/')
     }
 
     /// The base URL, parsed.
@@ -102,19 +99,19 @@ impl Endpoint {
 
     /// Whether requests go over TLS (the scheme is stored lower-cased).
     pub fn is_https(&self) -> bool {
-        self.base.starts_with("https://")
+        self.url.scheme() == "https"
     }
 }
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.base)
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Endpoint({:?})", self.base)
+        write!(f, "Endpoint({:?})", self.as_str())
     }
 }
 
