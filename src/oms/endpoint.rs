@@ -79,10 +79,11 @@ impl Endpoint {
                 "invalid OMS endpoint {candidate:?}: query and fragment are not allowed"
             )));
         }
-        // Parsed again without its trailing slashes, so that `as_str` can append paths verbatim.
-        let base = url.as_str().trim_end_matches('/');
-        let url = Url::parse(base)
-            .map_err(|e| OmsError::config(format!("invalid OMS endpoint {candidate:?}: {e}")).with_source(e))?;
+        // Without trailing slashes, so that `as_str` can append paths verbatim
+        // (the URL ends with its path: query and fragment were refused above).
+        let mut url = url;
+        let path = url.path().trim_end_matches('/').to_string();
+        url.set_path(&path);
         Ok(Self { url })
     }
 
