@@ -191,10 +191,16 @@ def launch_once(binary, env, idle_seconds):
         os.waitpid(pid, 0)
 
 
-def bench_launch(bins, rounds, idle_seconds):
+def bench_launch(bins, rounds, idle_seconds, work):
+    # Launches end in SIGKILL, so no provider removes its socket directory: they are all made
+    # under `work` (go-plugin honours TMPDIR, newer versions PLUGIN_UNIX_SOCKET_DIR; we both),
+    # which main() removes, instead of piling up in the user's temporary directory, where a
+    # growing directory would also slow every later launch's mkdir.
+    sockets = os.path.join(work, "sockets")
+    os.makedirs(sockets, exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TF_PLUGIN_MAGIC_COOKIE": COOKIE,
            "PLUGIN_PROTOCOL_VERSIONS": "5,6", "PLUGIN_MIN_PORT": "10000", "PLUGIN_MAX_PORT": "25000",
-           "PLUGIN_CLIENT_CERT": client_cert_pem()}
+           "PLUGIN_CLIENT_CERT": client_cert_pem(), "TMPDIR": sockets, "PLUGIN_UNIX_SOCKET_DIR": sockets}
     names = list(bins)
     res = {n: {"ms": [], "rss_kib": [], "protocol": None} for n in names}
     for n in names:  # warm the page cache; not counted
@@ -744,7 +750,7 @@ def measure(args):
         bins = {"ours": args.ours, "workato": args.workato, "null": args.null, "floor": args.floor}
         if args.ours_source:
             bins["source"] = args.ours_source
-        r["launch"] = bench_launch(bins, args.rounds, 0.5)
+        r["launch"] = bench_launch(bins, args.rounds, 0.5, work)
         r["size"] = {n: stripped_size(b, work) for n, b in bins.items()}
         ids = task_ids(args.many)
         server = Server(args.server, work, ids)

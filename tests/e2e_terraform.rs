@@ -427,8 +427,11 @@ fn debug_mode_reattach_1_15_5() {
     ws.main_tf(&validate_config());
     ws.prepare();
 
+    // Its socket directory goes with the test, not into the user's temporary directory.
+    let socket_base = tempfile::tempdir().unwrap();
     let mut provider = Command::new(common::provider_binary())
         .arg("--debug")
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_base.path())
         .env("TF_LOG_PROVIDER", "debug")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

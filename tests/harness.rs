@@ -56,6 +56,11 @@ async fn v5_schema_when_only_five_is_offered() {
 async fn shutdown_exits_promptly_and_stdout_stays_clean() {
     let id = client_identity();
     let mut p = launch(Some(&id), &[]);
+    // The socket lives in a directory of its own under PLUGIN_UNIX_SOCKET_DIR, as go-plugin's does.
+    let socket = std::path::PathBuf::from(&p.address);
+    let socket_dir = socket.parent().expect("socket directory").to_path_buf();
+    assert_eq!(socket_dir.parent(), Some(p.socket_base.path()), "socket outside PLUGIN_UNIX_SOCKET_DIR: {socket:?}");
+    assert!(socket.exists());
     let channel = p.connect(Some(&id)).await.expect("connect");
     // Terraform opens these streams on every launch; they must not hold us up.
     let mut stdio = terraform_provider_oms::protocol::plugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
@@ -64,6 +69,8 @@ async fn shutdown_exits_promptly_and_stdout_stays_clean() {
     controller.shutdown(Empty {}).await.expect("shutdown");
     let took = p.wait_exit(Duration::from_millis(500));
     assert!(took.is_some(), "process still running 500 ms after Shutdown");
+    // A clean exit leaves nothing behind in the user's temporary directory.
+    assert!(!socket_dir.exists(), "socket directory {socket_dir:?} left behind after Shutdown");
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(p.stdout_after_handshake(), "", "nothing may follow the handshake on stdout");
     let stderr = p.stderr_text();
@@ -361,9 +368,11 @@ fn version_flag() {
 #[tokio::test]
 async fn debug_mode_prints_reattach_and_serves_plaintext_until_ctrl_c() {
     use std::io::BufRead;
+    let socket_base = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(plugin::binary())
         .args(["--debug", "--address", "example.com/test/oms"])
         .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_base.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -381,6 +390,8 @@ async fn debug_mode_prints_reattach_and_serves_plaintext_until_ctrl_c() {
     assert_eq!(e["Test"], true);
     assert_eq!(e["Pid"], child.id());
     let socket = e["Addr"]["String"].as_str().unwrap().to_string();
+    let socket_dir = std::path::Path::new(&socket).parent().unwrap().to_path_buf();
+    assert_eq!(socket_dir.parent(), Some(socket_base.path()));
     let channel = tonic::transport::Endpoint::try_from("http://localhost")
         .unwrap()
         .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
@@ -405,6 +416,7 @@ async fn debug_mode_prints_reattach_and_serves_plaintext_until_ctrl_c() {
         assert!(start.elapsed() < Duration::from_secs(3), "debug mode did not stop on Ctrl-C");
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(!socket_dir.exists(), "debug mode left its socket directory {socket_dir:?} behind");
 }
 
 #[tokio::test]

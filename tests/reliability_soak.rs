@@ -79,8 +79,11 @@ fn one_debug_provider_serves_300_plans_without_growing() {
         hcl(SEED_TASK_ID),
     ));
 
+    // Its socket directory goes with the test, not into the user's temporary directory.
+    let socket_base = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_terraform-provider-oms"))
         .arg("--debug")
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_base.path())
         .env("TF_LOG_PROVIDER", "trace")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -44,6 +44,11 @@ pub(crate) struct Plugin {
     pub server_cert: Option<Vec<u8>>,
     pub stderr: Arc<Mutex<String>>,
     stdout_rest: Arc<Mutex<String>>,
+    /// Where the provider makes its socket directory (`PLUGIN_UNIX_SOCKET_DIR`).
+    /// Most tests end the provider with SIGKILL, which leaves that directory
+    /// behind; here it goes with the test instead of piling up in the user's
+    /// temporary directory.
+    pub socket_base: tempfile::TempDir,
 }
 
 pub(crate) fn binary() -> PathBuf {
@@ -53,6 +58,7 @@ pub(crate) fn binary() -> PathBuf {
 /// Starts the binary with Terraform's environment plus `extra`, and reads
 /// the handshake line.
 pub(crate) fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) -> Plugin {
+    let socket_base = tempfile::Builder::new().prefix("oms-harness").tempdir().expect("socket base directory");
     let mut cmd = Command::new(binary());
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -61,6 +67,7 @@ pub(crate) fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) ->
         .env("PLUGIN_MIN_PORT", "10000")
         .env("PLUGIN_MAX_PORT", "25000")
         .env("TF_LOG_PROVIDER", "debug")
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_base.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -115,6 +122,7 @@ pub(crate) fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) ->
         child,
         stderr,
         stdout_rest,
+        socket_base,
     }
 }
 
