@@ -24,6 +24,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// that reads slowly still pushes back on the gRPC server.
 const HIGH_WATER: usize = 256 * 1024;
 
+/// The buffer capacity kept between batches: room for any ReadDataSource
+/// answer, so the usual call allocates nothing here, while a rare large answer
+/// (the schema, a long task list) does not pin its size for the connection's life.
+const KEPT_CAPACITY: usize = 16 * 1024;
+
 /// An I/O stream whose writes are gathered until a flush (see the module docs).
 pub(crate) struct Coalesced<S> {
     inner: S,
@@ -59,6 +64,7 @@ impl<S: AsyncWrite + Unpin> Coalesced<S> {
             }
         }
         self.held.clear();
+        self.held.shrink_to(KEPT_CAPACITY);
         self.sent = 0;
         Poll::Ready(Ok(()))
     }
@@ -220,6 +226,23 @@ mod tests {
         io.shutdown().await.unwrap();
         expected.extend_from_slice(b"last");
         assert_eq!(rec.writes.lock().unwrap().concat(), expected, "shutdown sends what is held");
+    }
+
+    #[test]
+    fn a_large_answer_does_not_keep_its_buffer_but_a_small_one_does() {
+        let rec = Recorder::default();
+        let mut io = Coalesced::new(rec.clone());
+        write_now(&mut io, &vec![1u8; 200 * 1024]);
+        assert!(poll_flush_once(&mut io).is_pending());
+        assert!(poll_flush_once(&mut io).is_ready());
+        assert!(io.held.capacity() <= KEPT_CAPACITY, "kept {} bytes of capacity", io.held.capacity());
+        write_now(&mut io, &[2u8; 700]);
+        let kept = io.held.as_ptr();
+        assert!(poll_flush_once(&mut io).is_pending());
+        assert!(poll_flush_once(&mut io).is_ready());
+        write_now(&mut io, &[3u8; 700]);
+        assert_eq!(io.held.as_ptr(), kept, "a small answer's buffer is reused, not reallocated");
+        assert_eq!(rec.writes.lock().unwrap().concat().len(), 200 * 1024 + 700);
     }
 
     #[test]
