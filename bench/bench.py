@@ -372,33 +372,46 @@ def hcl_list(ids):
     return "[" + ", ".join(f'"{i}"' for i in ids) + "]"
 
 
-def bench_plan_cost(tf, server, work, rounds):
+def bench_plan_cost(tf, tf_wrapped, server, work, rounds):
+    """Plan wall times (ms) per configuration, and the summed lifetimes (ms) of the provider
+    processes of each one-task plan, from runs through the rusage launcher (`lifetimes`):
+    the cost minus those lifetimes is Terraform's own part, which no provider can remove."""
     ids = task_ids(1)
     dirs = {
         "empty": write_config(work, "plan-empty", TF_EMPTY),
         "oms": write_config(work, "plan-oms", TF_OMS, url=server.url, ids=hcl_list(ids)),
         "null": write_config(work, "plan-null", TF_NULL, ids=hcl_list(ids)),
     }
+    usage = os.path.join(work, "rusage-plan.log")
     for d in dirs.values():  # warm caches (Terraform's venv, binaries); not counted
         tf.plan(d)
     res = {n: [] for n in dirs}
+    lifetimes = []
     for i in range(rounds):
-        for n in alternate(list(dirs), i):
+        for n in alternate(list(dirs) + ["lifetimes"], i):
             before = server.answered_ok()
-            wall, _ = tf.plan(dirs[n])
-            if n == "oms" and server.answered_ok() - before != 1:
+            if n == "lifetimes":
+                tf_wrapped.plan(dirs["oms"], {"BENCH_RUSAGE_LOG": usage})
+                launches = read_rusage(usage)
+                if not launches:
+                    raise RuntimeError("no provider launch was recorded for the one-task plan")
+                lifetimes.append(sum(w for _, _, w in launches) * 1000.0)
+            else:
+                wall, _ = tf.plan(dirs[n])
+                res[n].append(wall * 1000.0)
+            if n in ("oms", "lifetimes") and server.answered_ok() - before != 1:
                 raise RuntimeError("the one-task plan did not make exactly one successful request")
-            res[n].append(wall * 1000.0)
-    return res
+    return res, lifetimes
 
 
 def read_rusage(path):
+    """The provider processes bench/rusage_launcher.c recorded: (CPU s, peak RSS KiB, lifetime s) each."""
     launches = []
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
-                user, sys_, rss = line.split()
-                launches.append((float(user) + float(sys_), int(rss)))
+                user, sys_, rss, wall = line.split()
+                launches.append((float(user) + float(sys_), int(rss), float(wall)))
         os.unlink(path)
     return launches
 
@@ -426,8 +439,8 @@ def bench_many(tf, server, work, rounds, count):
             if not launches:
                 raise RuntimeError(f"no provider launch was recorded for the {n} plan")
             res[n]["wall_s"].append(wall)
-            res[n]["cpu_s"].append(sum(c for c, _ in launches))
-            res[n]["peak_rss_kib"].append(max(r for _, r in launches))
+            res[n]["cpu_s"].append(sum(c for c, _, _ in launches))
+            res[n]["peak_rss_kib"].append(max(r for _, r, _ in launches))
             res[n]["launches"].append(len(launches))
     return res
 
@@ -491,6 +504,12 @@ def summarize(r):
     P = r["plan_cost"]
     s["plan_ms"] = {n: median(v) for n, v in P.items()}
     s["plan_cost_ms"] = {n: s["plan_ms"][n] - s["plan_ms"]["empty"] for n in ("oms", "null")}
+    # Terraform's own part of our cost: what would remain if every provider process of the
+    # plan took no time at all. A lower bound for any provider (lifetimes include Terraform's
+    # waits on the process, which only makes it lower).
+    if r.get("plan_lifetimes_ms"):  # absent from results saved before it was measured
+        s["plan_lifetimes_ms"] = median(r["plan_lifetimes_ms"])
+        s["plan_terraform_ms"] = s["plan_cost_ms"]["oms"] - s["plan_lifetimes_ms"]
     M = r["many"]
     s["many"] = {n: {k: median(M[n][k]) for k in ("wall_s", "cpu_s", "peak_rss_kib", "launches")} for n in M}
     R = r["rpc"]
@@ -525,6 +544,9 @@ def report(r, s, args, md_path, png_name):
             ratio(launch["source"], launch["floor"]), None, "{:.2f}")
     row("Cost per plan with 1 data source (ms), oms_sync_task vs null_data_source", pc["oms"], pc["null"],
         ratio(pc["oms"], pc["null"]), "plan_cost", "{:.0f}")
+    if "plan_terraform_ms" in s:
+        row("Cost per plan: Terraform's own part (ms), the least any provider could cost, vs null_data_source",
+            s["plan_terraform_ms"], pc["null"], ratio(s["plan_terraform_ms"], pc["null"]), None, "{:.0f}")
     n = args.many
     row(f"{n} reads: plan wall time (s)", many["oms"]["wall_s"], many["null"]["wall_s"],
         ratio(many["oms"]["wall_s"], many["null"]["wall_s"]), None, "{:.2f}")
@@ -584,6 +606,10 @@ def report(r, s, args, md_path, png_name):
         "|---|---|---|---|",
         f"| wall time | {s['plan_ms']['empty']:.0f} | {s['plan_ms']['oms']:.0f} | {s['plan_ms']['null']:.0f} |",
         f"| minus no provider | 0 | {pc['oms']:.0f} | {pc['null']:.0f} |",
+    ] + ([
+        f"| provider processes' lifetimes, summed | — | {s['plan_lifetimes_ms']:.0f} | — |",
+        f"| Terraform's own part (cost minus lifetimes) | — | {s['plan_terraform_ms']:.0f} | — |",
+    ] if "plan_terraform_ms" in s else []) + [
         "",
         f"| {args.many} data sources (median) | oms_sync_task | null_data_source |",
         "|---|---|---|",
@@ -616,7 +642,13 @@ def report(r, s, args, md_path, png_name):
         "- **Cost per plan** is the median wall time of `terraform plan` (Terraform 1.15.5, installed by "
         "`scripts/install-terraform.sh`; providers via `dev_overrides`) with one data source, minus the median for "
         "a configuration with no provider. The OMS data source reads from `oms-local-server` on loopback; each "
-        "plan is checked to make exactly one successful request.",
+        "plan is checked to make exactly one successful request. Alternating with those, the same one-task plan "
+        "runs with the provider behind `bench/rusage_launcher.c`, which records each provider process's lifetime "
+        "(launcher start to process exit). **Terraform's own part** is the cost minus the summed lifetimes: what "
+        "the plan would still cost if every provider process took no time at all (Terraform making its client "
+        "certificate and starting each process, and the rest of its own work). Lifetimes include the time "
+        "Terraform works while a provider runs, so the true part is larger still. No provider can cost less "
+        "than that, so its ratio to the null provider's cost is the best any provider can reach on the machine.",
         f"- **Many reads** plans {args.many} data sources with `for_each` ({args.many} distinct tasks seeded into "
         "the local server; each plan must make exactly that many successful requests). Terraform launches the "
         "provider through `bench/rusage_launcher.c`, which records `wait4`'s rusage of each provider process: CPU "
@@ -758,11 +790,11 @@ def measure(args):
             tf = Terraform(args.terraform, work, {"terraform.local/local/oms": os.path.dirname(args.ours),
                                                    "registry.terraform.io/hashicorp/null": os.path.dirname(args.null)},
                            "direct")
-            log(f"2. cost per plan ({args.rounds} rounds × 3 configurations)")
-            r["plan_cost"] = bench_plan_cost(tf, server, work, args.rounds)
             tf_wrapped = Terraform(args.terraform, work, {
                 "terraform.local/local/oms": os.path.join(args.launcher_dir, "oms"),
                 "registry.terraform.io/hashicorp/null": os.path.join(args.launcher_dir, "null")}, "wrapped")
+            log(f"2. cost per plan ({args.rounds} rounds × 3 configurations, + provider lifetimes)")
+            r["plan_cost"], r["plan_lifetimes_ms"] = bench_plan_cost(tf, tf_wrapped, server, work, args.rounds)
             log(f"3. many reads ({args.rounds} rounds × {args.many} data sources × 2 providers)")
             r["many"] = bench_many(tf_wrapped, server, work, args.rounds, args.many)
             conc = [int(c) for c in args.concurrency.split(",")]

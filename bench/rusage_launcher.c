@@ -1,9 +1,10 @@
 /* Launcher that Terraform starts in place of a provider binary (compiled once per
  * provider with -DREAL="/path/to/provider"). It runs the real provider as its only
  * child, with the same argv, environment and stdio, and when the child exits appends one
- * line "user_seconds sys_seconds maxrss_kib" taken from wait4's rusage to the file named
- * by $BENCH_RUSAGE_LOG. So the CPU time and peak RSS of every provider process a plan
- * launches are counted exactly, without counting Terraform or this launcher.
+ * line "user_seconds sys_seconds maxrss_kib wall_seconds" to the file named by
+ * $BENCH_RUSAGE_LOG: wait4's rusage, and the time from this launcher's start to the child's
+ * exit. So the CPU time, peak RSS and lifetime of every provider process a plan launches
+ * are counted exactly, without counting Terraform (the lifetime errs long, by the fork).
  * Signals Terraform sends to the launcher are passed on to the child, and the child is
  * killed if the launcher dies, so nothing outlives the plan. */
 #define _GNU_SOURCE
@@ -16,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef REAL
@@ -28,8 +30,15 @@ static void forward(int sig) {
     if (child > 0) kill(child, sig);
 }
 
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv) {
     (void)argc;
+    double started = now_seconds();
     pid_t parent = getpid();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -62,10 +71,10 @@ int main(int argc, char **argv) {
     }
     const char *log = getenv("BENCH_RUSAGE_LOG");
     if (log && *log) {
-        char line[128];
-        int n = snprintf(line, sizeof line, "%ld.%06ld %ld.%06ld %ld\n", (long)ru.ru_utime.tv_sec,
+        char line[160];
+        int n = snprintf(line, sizeof line, "%ld.%06ld %ld.%06ld %ld %.6f\n", (long)ru.ru_utime.tv_sec,
                          (long)ru.ru_utime.tv_usec, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec,
-                         ru.ru_maxrss);
+                         ru.ru_maxrss, now_seconds() - started);
         int fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
         if (fd >= 0) {
             /* One write with O_APPEND: concurrent launchers never interleave lines. */
