@@ -24,9 +24,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// that reads slowly still pushes back on the gRPC server.
 const HIGH_WATER: usize = 256 * 1024;
 
-/// The buffer capacity kept between batches: room for any ReadDataSource
-/// answer, so the usual call allocates nothing here, while a rare large answer
-/// (the schema, a long task list) does not pin its size for the connection's life.
+/// The buffer capacity kept between batches: room for an ordinary answer (a
+/// one-task ReadDataSource is under 1 KiB), so the usual call allocates nothing
+/// here, while a rare large answer (the schema, a long task list) does not pin
+/// its size for the connection's life.
 const KEPT_CAPACITY: usize = 16 * 1024;
 
 /// An I/O stream whose writes are gathered until a flush (see the module docs).
