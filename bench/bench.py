@@ -192,15 +192,16 @@ def launch_once(binary, env, idle_seconds):
 
 
 def bench_launch(bins, rounds, idle_seconds, work):
-    # Launches end in SIGKILL, so no provider removes its socket directory: they are all made
-    # under `work` (go-plugin honours TMPDIR, newer versions PLUGIN_UNIX_SOCKET_DIR; we both),
-    # which main() removes, instead of piling up in the user's temporary directory, where a
-    # growing directory would also slow every later launch's mkdir.
+    # Launches end in SIGKILL, so no provider removes its socket directory: the Go providers
+    # make theirs under TMPDIR, which points into `work` (removed by main()) instead of the
+    # user's temporary directory, where a growing directory would also slow every later
+    # launch's mkdir. Ours uses an abstract socket, as it does under Terraform, which sets no
+    # PLUGIN_UNIX_SOCKET_DIR (so neither does this environment).
     sockets = os.path.join(work, "sockets")
     os.makedirs(sockets, exist_ok=True)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TF_PLUGIN_MAGIC_COOKIE": COOKIE,
            "PLUGIN_PROTOCOL_VERSIONS": "5,6", "PLUGIN_MIN_PORT": "10000", "PLUGIN_MAX_PORT": "25000",
-           "PLUGIN_CLIENT_CERT": client_cert_pem(), "TMPDIR": sockets, "PLUGIN_UNIX_SOCKET_DIR": sockets}
+           "PLUGIN_CLIENT_CERT": client_cert_pem(), "TMPDIR": sockets}
     names = list(bins)
     res = {n: {"ms": [], "rss_kib": [], "protocol": None} for n in names}
     for n in names:  # warm the page cache; not counted

@@ -234,6 +234,13 @@ fn check_debug_log(version: &str) {
             out.report()
         );
     }
+    // Every launch listened on an abstract socket (mutual TLS, Linux, no
+    // PLUGIN_UNIX_SOCKET_DIR from Terraform), which this Terraform dialled.
+    let starts: Vec<&&str> = ours.iter().filter(|l| l.contains("Plugin started")).collect();
+    assert!(!starts.is_empty(), "{version}: no 'Plugin started' line:\n{}", out.report());
+    for l in starts {
+        assert!(l.contains("address=@terraform-provider-oms.") && l.contains("tls=true"), "{version}: {l}");
+    }
     // Parsed as JSON by go-plugin (a raw JSON line would keep its braces).
     assert!(!ours.iter().any(|l| l.contains("{\"@level\"")), "{version}: JSON not parsed:\n{}", out.report());
     assert!(ours.iter().all(|l| l.contains("[DEBUG]") || l.contains("[INFO]")), "{version}:\n{}", ours.join("\n"));

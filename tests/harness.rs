@@ -56,11 +56,11 @@ async fn v5_schema_when_only_five_is_offered() {
 async fn shutdown_exits_promptly_and_stdout_stays_clean() {
     let id = client_identity();
     let mut p = launch(Some(&id), &[]);
-    // The socket lives in a directory of its own under PLUGIN_UNIX_SOCKET_DIR, as go-plugin's does.
-    let socket = std::path::PathBuf::from(&p.address);
-    let socket_dir = socket.parent().expect("socket directory").to_path_buf();
-    assert_eq!(socket_dir.parent(), Some(p.socket_base.path()), "socket outside PLUGIN_UNIX_SOCKET_DIR: {socket:?}");
-    assert!(socket.exists());
+    // With TLS, Linux, and no PLUGIN_UNIX_SOCKET_DIR (Terraform's case) the
+    // socket is abstract: nothing is made in the temporary directory.
+    assert_eq!(p.network, "unix");
+    assert!(p.address.starts_with("@terraform-provider-oms."), "not an abstract socket: {}", p.address);
+    assert_eq!(std::fs::read_dir(p.socket_base.path()).unwrap().count(), 0, "files made in TMPDIR");
     let channel = p.connect(Some(&id)).await.expect("connect");
     // Terraform opens these streams on every launch; they must not hold us up.
     let mut stdio = terraform_provider_oms::protocol::plugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
@@ -69,8 +69,9 @@ async fn shutdown_exits_promptly_and_stdout_stays_clean() {
     controller.shutdown(Empty {}).await.expect("shutdown");
     let took = p.wait_exit(Duration::from_millis(500));
     assert!(took.is_some(), "process still running 500 ms after Shutdown");
-    // A clean exit leaves nothing behind in the user's temporary directory.
-    assert!(!socket_dir.exists(), "socket directory {socket_dir:?} left behind after Shutdown");
+    // The kernel dropped the name with the process.
+    let gone = plugin::connect_unix(&p.address).map(|_| ()).unwrap_err();
+    assert_eq!(gone.kind(), std::io::ErrorKind::ConnectionRefused, "{gone}");
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(p.stdout_after_handshake(), "", "nothing may follow the handshake on stdout");
     let stderr = p.stderr_text();
@@ -129,6 +130,44 @@ fn refuses_to_start_without_the_cookie() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("This binary is a plugin"), "{err}");
     assert!(err.contains("Terraform"), "{err}");
+}
+
+/// Where a launch puts a socket file instead of an abstract name: in a
+/// private directory of its own, which Shutdown removes.
+async fn assert_socket_file_in(
+    p: &mut plugin::Plugin,
+    base: &std::path::Path,
+    client: Option<&plugin::ClientIdentity>,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(p.network, "unix");
+    let socket = std::path::PathBuf::from(&p.address);
+    let socket_dir = socket.parent().expect("socket directory").to_path_buf();
+    assert_eq!(socket_dir.parent(), Some(base), "socket outside {base:?}: {socket:?}");
+    assert!(socket.exists());
+    // Only the owner may reach the socket: without TLS that is the only gate.
+    assert_eq!(std::fs::metadata(&socket_dir).unwrap().permissions().mode() & 0o077, 0, "directory open to others");
+    let channel = p.connect(client).await.expect("connect");
+    GrpcControllerClient::new(channel).shutdown(Empty {}).await.expect("shutdown");
+    assert!(p.wait_exit(Duration::from_millis(500)).is_some(), "process still running 500 ms after Shutdown");
+    assert!(!socket_dir.exists(), "socket directory {socket_dir:?} left behind after Shutdown");
+}
+
+#[tokio::test]
+async fn socket_file_in_plugin_unix_socket_dir_when_the_client_names_one() {
+    let id = client_identity();
+    let chosen = tempfile::Builder::new().prefix("oms-chosen").tempdir().unwrap();
+    let mut p = launch(Some(&id), &[("PLUGIN_UNIX_SOCKET_DIR", chosen.path().to_str().unwrap())]);
+    assert_socket_file_in(&mut p, chosen.path(), Some(&id)).await;
+}
+
+#[tokio::test]
+async fn socket_file_in_a_private_directory_without_tls() {
+    // TF_DISABLE_PLUGIN_TLS: Terraform sends no client certificate.
+    let mut p = launch(None, &[]);
+    assert!(p.server_cert.is_none());
+    let base = p.socket_base.path().to_path_buf();
+    assert_socket_file_in(&mut p, &base, None).await;
 }
 
 #[tokio::test]

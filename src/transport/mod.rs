@@ -24,7 +24,7 @@ use crate::protocol::plugin::{
 };
 use crate::protocol::{tfplugin5, tfplugin6, v5, v6};
 use coalesce::Coalesced;
-use listener::{Acceptor, Connection, Listener, OpenConnections};
+use listener::{Acceptor, Access, Connection, Listener, OpenConnections};
 
 /// terraform-plugin-go's limit; Terraform's own client allows larger.
 pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
@@ -53,30 +53,32 @@ pub fn announce() -> Result<Launch, String> {
     // Before anything else: a Ctrl-C that lands while we start must not kill us.
     ignore_interrupts();
     let protocol = handshake::negotiate(std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok().as_deref());
-    let listener = Listener::bind().map_err(|e| e.to_string())?;
-
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT").ok().filter(|s| !s.trim().is_empty());
-    let (tls, cert_der) = match client_cert {
-        Some(pem) => {
-            let identity = tls::generate_server_identity()?;
-            let pinned = tls::parse_pem_certificate(&pem)?;
-            let config = tls::server_config(&identity, pinned)?;
-            (Some(Arc::new(config)), Some(identity.cert_der.to_vec()))
-        }
-        // Terraform sends no certificate when TF_DISABLE_PLUGIN_TLS is set.
-        None => (None, None),
-    };
+    // Terraform sends no certificate when TF_DISABLE_PLUGIN_TLS is set.
+    let access = if client_cert.is_some() { Access::MutualTls } else { Access::Plaintext };
+    let listener = Listener::bind(access).map_err(|e| e.to_string())?;
 
-    let line = handshake::line(protocol, listener.network(), &listener.address(), cert_der.as_deref());
+    let identity = match client_cert {
+        Some(pem) => Some((tls::generate_server_identity()?, tls::parse_pem_certificate(&pem)?)),
+        None => None,
+    };
+    let cert_der = identity.as_ref().map(|(id, _)| id.cert_der.as_ref());
+    let line = handshake::line(protocol, listener.network(), &listener.address(), cert_der);
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| format!("writing the handshake: {e}"))?;
     }
+    // After the line: Terraform reads it, dials and builds its ClientHello meanwhile.
+    let tls = match identity {
+        Some((identity, pinned)) => Some(Arc::new(tls::server_config(&identity, pinned)?)),
+        None => None,
+    };
     logging::debug(
         "Plugin started",
         &[
             ("tf_proto_version", &protocol.to_string()),
             ("network", listener.network()),
+            ("address", &listener.address()),
             ("tls", if tls.is_some() { "true" } else { "false" }),
         ],
     );
@@ -123,7 +125,7 @@ pub async fn serve(provider: Arc<dyn Provider>, launch: Launch) -> Result<(), St
 /// for Terraform (in terraform-plugin-go's format) and running until Ctrl-C.
 /// Useful to attach a debugger or watch logs while Terraform runs.
 pub async fn serve_debug(provider: Arc<dyn Provider>, address: &str, protocol: u32) -> Result<(), String> {
-    let listener = Listener::bind().map_err(|e| e.to_string())?;
+    let listener = Listener::bind(Access::Plaintext).map_err(|e| e.to_string())?;
     let reattach = reattach_json(address, protocol, std::process::id(), listener.network(), &listener.address());
     println!(
         "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\

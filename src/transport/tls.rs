@@ -47,7 +47,10 @@ pub fn go_plugin_certificate_params() -> Result<rcgen::CertificateParams, String
     params.not_before = now - time::Duration::seconds(30);
     params.not_after = now + time::Duration::hours(262_980);
     let mut serial = [0u8; 16];
-    rand::Rng::fill(&mut rand::rng(), &mut serial[..]);
+    // The kernel's generator directly: a user-space generator would be seeded from it anyway,
+    // and its set-up (CPU feature probes among others) costs every launch more than this read.
+    rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut serial)
+        .map_err(|e| format!("reading random bytes for the certificate serial: {e}"))?;
     serial[0] &= 0x7f; // positive
     serial[0] |= 0x01; // and no leading zero byte
     params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));

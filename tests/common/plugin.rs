@@ -44,10 +44,11 @@ pub(crate) struct Plugin {
     pub server_cert: Option<Vec<u8>>,
     pub stderr: Arc<Mutex<String>>,
     stdout_rest: Arc<Mutex<String>>,
-    /// Where the provider makes its socket directory (`PLUGIN_UNIX_SOCKET_DIR`).
-    /// Most tests end the provider with SIGKILL, which leaves that directory
-    /// behind; here it goes with the test instead of piling up in the user's
-    /// temporary directory.
+    /// The provider's `TMPDIR`, where it makes a socket directory when it
+    /// does not use an abstract socket (no TLS, or not Linux). Most tests end
+    /// the provider with SIGKILL, which leaves that directory behind; here it
+    /// goes with the test instead of piling up in the user's temporary
+    /// directory.
     pub socket_base: tempfile::TempDir,
 }
 
@@ -67,7 +68,8 @@ pub(crate) fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) ->
         .env("PLUGIN_MIN_PORT", "10000")
         .env("PLUGIN_MAX_PORT", "25000")
         .env("TF_LOG_PROVIDER", "debug")
-        .env("PLUGIN_UNIX_SOCKET_DIR", socket_base.path())
+        // Terraform sets no PLUGIN_UNIX_SOCKET_DIR; tests that want one pass it in `extra`.
+        .env("TMPDIR", socket_base.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -126,6 +128,22 @@ pub(crate) fn launch(client: Option<&ClientIdentity>, extra: &[(&str, &str)]) ->
     }
 }
 
+/// Dials a unix socket address from a handshake line as Go's `net` package
+/// does: a leading `@` names Linux's abstract namespace.
+pub(crate) fn connect_unix(address: &str) -> std::io::Result<tokio::net::UnixStream> {
+    let stream = match address.strip_prefix('@') {
+        #[cfg(target_os = "linux")]
+        Some(name) => {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+            std::os::unix::net::UnixStream::connect_addr(&addr)?
+        }
+        _ => std::os::unix::net::UnixStream::connect(address)?,
+    };
+    stream.set_nonblocking(true)?;
+    tokio::net::UnixStream::from_std(stream)
+}
+
 impl Plugin {
     /// Connects as Terraform does: TLS with SNI `localhost`, the server
     /// certificate pinned from the handshake, and `client` as our identity.
@@ -158,7 +176,7 @@ impl Plugin {
                 let (network, address, tls) = (network.clone(), address.clone(), tls.clone());
                 async move {
                     let io: Box<dyn IoStream> = if network == "unix" {
-                        Box::new(tokio::net::UnixStream::connect(&address).await?)
+                        Box::new(connect_unix(&address)?)
                     } else {
                         Box::new(tokio::net::TcpStream::connect(&address).await?)
                     };
