@@ -63,7 +63,8 @@ pub fn announce() -> Result<Launch, String> {
         None => None,
     };
     let cert_der = identity.as_ref().map(|(id, _)| id.cert_der.as_ref());
-    let line = handshake::line(protocol, listener.network(), &listener.address(), cert_der);
+    let address = listener.address();
+    let line = handshake::line(protocol, listener.network(), &address, cert_der);
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| format!("writing the handshake: {e}"))?;
@@ -78,7 +79,7 @@ pub fn announce() -> Result<Launch, String> {
         &[
             ("tf_proto_version", &protocol.to_string()),
             ("network", listener.network()),
-            ("address", &listener.address()),
+            ("address", &address),
             ("tls", if tls.is_some() { "true" } else { "false" }),
         ],
     );
