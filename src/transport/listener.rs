@@ -14,6 +14,9 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::watch;
 
+#[cfg(unix)]
+use super::unix_stream::QuietUnixStream;
+
 /// What stands between a local process and the provider, which decides
 /// where its socket may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,7 +195,10 @@ impl Acceptor {
     pub(crate) async fn accept(&self) -> std::io::Result<Stream> {
         match self {
             #[cfg(unix)]
-            Acceptor::Unix { listener, .. } => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
+            Acceptor::Unix { listener, .. } => {
+                let (s, _) = listener.accept().await?;
+                Ok(Stream::Unix(QuietUnixStream::new(s)?))
+            }
             Acceptor::Tcp(l) => {
                 let (s, _) = l.accept().await?;
                 let _ = s.set_nodelay(true);
@@ -209,7 +215,7 @@ fn env_port(key: &str) -> Option<u16> {
 /// A raw accepted connection.
 pub(crate) enum Stream {
     #[cfg(unix)]
-    Unix(tokio::net::UnixStream),
+    Unix(QuietUnixStream),
     Tcp(tokio::net::TcpStream),
 }
 

@@ -6,6 +6,8 @@ pub mod handshake;
 pub(crate) mod listener;
 pub(crate) mod plugin_services;
 pub mod tls;
+#[cfg(unix)]
+pub(crate) mod unix_stream;
 
 use std::io::Write;
 use std::sync::Arc;
