@@ -9,8 +9,9 @@ one run, on one machine, and writes a Markdown report and a PNG chart:
   3. many reads  `terraform plan` with N data sources: wall time, provider CPU and peak RSS
   4. RPC         ReadDataSource calls/s through the gRPC harness vs signed pooled HTTP GETs
   5. footprint   stripped binary size and idle RSS
-  6. ablation    (with --ablation) the many-read plan again with a build of bench/ablation.patch:
-                 where the provider's CPU goes (its HTTP request, the HTTP client library)
+  6. ablation    (with --ablation-launcher-dir) the many-read plan again with a build of
+                 bench/ablation.patch: where the provider's CPU goes (its HTTP request, the
+                 HTTP client library)
 
 Every measured pair is taken in alternating order so machine noise hits both alike, and
 reduced to medians. Nothing here asserts a timing: the report states each target and
@@ -419,23 +420,37 @@ def read_rusage(path):
     return launches
 
 
-def bench_many(tf, server, work, rounds, count):
+def bench_many(tf, server, work, rounds, count, variants=None):
+    """Plans `count` reads per variant, in alternating order: `variants` maps a name to (the
+    data source, "oms" or "null"; extra environment for Terraform and so the provider; the
+    successful requests the local server must answer per plan, None for null). By default our
+    provider as it is and null_data_source. Returns per variant the plans' wall times, provider
+    CPU (user+sys over all launches), peak RSS and launch counts."""
+    if variants is None:
+        variants = {"oms": ("oms", {}, count), "null": ("null", {}, None)}
     ids = task_ids(count)
     dirs = {
         "oms": write_config(work, "many-oms", TF_OMS, url=server.url, ids=hcl_list(ids)),
         "null": write_config(work, "many-null", TF_NULL, ids=hcl_list(ids)),
     }
     usage = os.path.join(work, "rusage.log")
-    res = {n: {"wall_s": [], "cpu_s": [], "peak_rss_kib": [], "launches": []} for n in dirs}
-    for n in dirs:  # warm; not counted
-        tf.plan(dirs[n], {"BENCH_RUSAGE_LOG": usage})
+
+    def plan(name):
+        source, env, requests = variants[name]
+        before = server.answered_ok()
+        wall, out = tf.plan(dirs[source], {"BENCH_RUSAGE_LOG": usage, **env})
+        made = server.answered_ok() - before
+        if requests is not None and made != requests:
+            raise RuntimeError(f"the {name} plan of {count} reads made {made} successful requests, not {requests}")
+        return wall, out
+
+    res = {n: {"wall_s": [], "cpu_s": [], "peak_rss_kib": [], "launches": []} for n in variants}
+    for n in variants:  # warm; not counted
+        plan(n)
         read_rusage(usage)
     for i in range(rounds):
-        for n in alternate(list(dirs), i):
-            before = server.answered_ok()
-            wall, out = tf.plan(dirs[n], {"BENCH_RUSAGE_LOG": usage})
-            if n == "oms" and server.answered_ok() - before != count:
-                raise RuntimeError(f"the {count}-task plan did not make exactly {count} successful requests")
+        for n in alternate(list(variants), i):
+            wall, out = plan(n)
             if f"+ n = {count}" not in out:
                 raise RuntimeError(f"the {n} plan did not read {count} data sources:\n{out[-2000:]}")
             launches = read_rusage(usage)
@@ -448,52 +463,15 @@ def bench_many(tf, server, work, rounds, count):
     return res
 
 
-# The variants of the ablation build, selected per plan with OMS_BENCH_ABLATION (see
-# bench/ablation.patch), and the successful requests each plan of `count` reads must make.
-ABLATIONS = {
-    "unchanged": ("", lambda count: count),
-    "bare-client": ("bare-client", lambda count: count),
-    "no-request": ("no-request", lambda count: 0),
-}
-
-
 def bench_ablation(tf_ablation, server, work, rounds, count):
-    """The many-read plan with the ablation build in each of its variants, alternating with
-    null_data_source: provider CPU per plan, as in bench_many."""
-    ids = task_ids(count)
-    dirs = {
-        "oms": write_config(work, "ablation-oms", TF_OMS, url=server.url, ids=hcl_list(ids)),
-        "null": write_config(work, "ablation-null", TF_NULL, ids=hcl_list(ids)),
-    }
-    usage = os.path.join(work, "rusage-ablation.log")
-    names = list(ABLATIONS) + ["null"]
-
-    def plan(name):
-        if name == "null":
-            return tf_ablation.plan(dirs["null"], {"BENCH_RUSAGE_LOG": usage})
-        mode, expected = ABLATIONS[name]
-        before = server.answered_ok()
-        wall, out = tf_ablation.plan(dirs["oms"], {"BENCH_RUSAGE_LOG": usage, "OMS_BENCH_ABLATION": mode})
-        made = server.answered_ok() - before
-        if made != expected(count):
-            raise RuntimeError(f"the {name} ablation made {made} successful requests in a {count}-task plan, "
-                               f"not {expected(count)}")
-        return wall, out
-
-    for n in names:  # warm; not counted
-        plan(n)
-        read_rusage(usage)
-    res = {n: [] for n in names}
-    for i in range(rounds):
-        for n in alternate(names, i):
-            _, out = plan(n)
-            if f"+ n = {count}" not in out:
-                raise RuntimeError(f"the {n} ablation plan did not read {count} data sources:\n{out[-2000:]}")
-            launches = read_rusage(usage)
-            if not launches:
-                raise RuntimeError(f"no provider launch was recorded for the {n} ablation plan")
-            res[n].append(sum(c for c, _, _ in launches))
-    return res
+    """The many-read plan with the bench/ablation.patch build in each of its variants, chosen per
+    plan with OMS_BENCH_ABLATION (empty: the shipped code path), alternating with null_data_source."""
+    return bench_many(tf_ablation, server, work, rounds, count, {
+        "unchanged": ("oms", {"OMS_BENCH_ABLATION": ""}, count),
+        "bare-client": ("oms", {"OMS_BENCH_ABLATION": "bare-client"}, count),
+        "no-request": ("oms", {"OMS_BENCH_ABLATION": "no-request"}, 0),
+        "null": ("null", {}, None),
+    })
 
 
 # ---------------------------------------------------------------- 4: RPC throughput
@@ -567,7 +545,7 @@ def summarize(r):
     s["rpc"] = {int(c): {"harness": median(R["harness"][c]), "floor": median(R["floor"][c])} for c in R["harness"]}
     s["size"] = r["size"]
     if "ablation" in r:
-        s["ablation_cpu_s"] = {n: median(v) for n, v in r["ablation"].items()}
+        s["ablation_cpu_s"] = {n: median(v["cpu_s"]) for n, v in r["ablation"].items()}
     return s
 
 
