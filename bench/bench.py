@@ -463,13 +463,18 @@ def bench_many(tf, server, work, rounds, count, variants=None):
     return res
 
 
+# What the no-request variant decodes instead of the local server's answer: the same sample task,
+# with `__ID__` where the build puts the id the URL asks for.
+ABLATION_ANSWER = json.dumps({**json.loads(SAMPLE_TASK), "sync_task_id": "__ID__"})
+
+
 def bench_ablation(tf_ablation, server, work, rounds, count):
     """The many-read plan with the bench/ablation.patch build in each of its variants, chosen per
     plan with OMS_BENCH_ABLATION (empty: the shipped code path), alternating with null_data_source."""
     return bench_many(tf_ablation, server, work, rounds, count, {
         "unchanged": ("oms", {"OMS_BENCH_ABLATION": ""}, count),
         "bare-client": ("oms", {"OMS_BENCH_ABLATION": "bare-client"}, count),
-        "no-request": ("oms", {"OMS_BENCH_ABLATION": "no-request"}, 0),
+        "no-request": ("oms", {"OMS_BENCH_ABLATION": "no-request", "OMS_BENCH_ANSWER": ABLATION_ANSWER}, 0),
         "null": ("null", {}, None),
     })
 
