@@ -9,9 +9,9 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 
+use terraform_provider_oms::logging;
 use terraform_provider_oms::provider::{OmsProvider, PROVIDER_ADDRESS};
 use terraform_provider_oms::transport::{self, handshake};
-use terraform_provider_oms::{logging, provider};
 
 const USAGE: &str = "terraform-provider-oms: Terraform provider for Huawei Cloud OMS sync tasks
 
@@ -20,7 +20,6 @@ Terraform starts this binary by itself. By hand:
   --debug                   serve without TLS and print TF_REATTACH_PROVIDERS; Ctrl-C stops
       --address ADDR        provider address for --debug (default terraform.local/local/oms)
       --protocol 5|6        protocol for --debug (default 6)
-  docs [--check] [DIR]      write (or check) the registry docs generated from the schema (default DIR: docs)
   --help                    this text";
 
 fn main() -> ExitCode {
@@ -35,7 +34,6 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
-        Some("docs") => return provider::docs::run_cli(&args[1..]),
         Some("--debug" | "-debug") => return run_debug(&args[1..]),
         Some(other) => {
             eprintln!("unknown argument {other:?}\n\n{USAGE}");

@@ -7,7 +7,6 @@
 
 pub(crate) mod config;
 pub(crate) mod configure;
-pub mod docs;
 pub(crate) mod model;
 pub mod provider_schema;
 pub(crate) mod read;

@@ -1,29 +1,29 @@
-//! Registry documentation generated from the schemas, so descriptions live
-//! in one place. `terraform-provider-oms docs` writes `docs/`; `docs --check`
-//! (and a test) fails when the committed files differ from what the schema
-//! says.
+//! The provider's registry documentation, generated from the schemas the
+//! provider sends Terraform, so each description is written once.
+//! `cargo run -p oms-docgen` writes `docs/`; `--check` (and a test) fails
+//! when the committed files differ from what the schemas say. A tool of the
+//! repository: none of it is in the shipped provider.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use super::{provider_schema, OmsProvider};
-use crate::framework::provider::Provider;
-use crate::framework::schema::{Attribute, Block};
-use crate::framework::types::Type;
+use terraform_provider_oms::framework::provider::Provider;
+use terraform_provider_oms::framework::schema::{Attribute, Block};
+use terraform_provider_oms::framework::types::Type;
+use terraform_provider_oms::provider::{provider_schema, OmsProvider};
 
-/// (relative path under docs/, content), built from the schemas of the
-/// provider and of every data source it registers, and the example files
-/// under `examples/` in `root` (`examples/data-sources/<type name>/data-source.tf`).
-pub fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+/// The generated docs as (path under docs/, content): the provider's page and one per
+/// data source it registers, each with its example from `examples/` under `root`
+/// (`examples/provider/provider.tf`, `examples/data-sources/<type name>/data-source.tf`).
+pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let read = |p: &str| std::fs::read_to_string(root.join(p)).map_err(|e| format!("reading {p}: {e}"));
     let provider = OmsProvider::new();
     let provider_example = read("examples/provider/provider.tf")?;
 
-    let p = provider_schema::schema();
+    let p = provider.schema();
     let mut index = front_matter("oms Provider", &p.block.description);
     index.push_str(&format!("# oms Provider\n\n{}\n\n", p.block.description));
     index.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(&provider_example)));
-    index.push_str(ENV_SECTION);
+    index.push_str(&env_section());
     index.push_str(&render_block_schema(&p.block));
     let mut files = vec![(PathBuf::from("index.md"), index)];
 
@@ -41,9 +41,21 @@ pub fn render_all(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     Ok(files)
 }
 
-const ENV_SECTION: &str = "## Environment Variables\n\n\
-Every setting can come from the environment (the names of the official Huawei Cloud provider); a value in the `provider` block wins:\n\n\
-| Attribute | Environment variables |\n|---|---|\n";
+/// The provider page's table of environment variables, from the provider's one list of them.
+fn env_section() -> String {
+    let mut section = String::from(
+        "## Environment Variables\n\n\
+         Every setting can come from the environment (the names of the official Huawei Cloud provider); \
+         a value in the `provider` block wins:\n\n\
+         | Attribute | Environment variables |\n|---|---|\n",
+    );
+    for (setting, envs) in provider_schema::ENV_FALLBACKS {
+        let list: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+        section.push_str(&format!("| `{}` | {} |\n", setting.attribute(), list.join(", ")));
+    }
+    section.push('\n');
+    section
+}
 
 fn ensure_newline(s: &str) -> String {
     if s.ends_with('\n') {
@@ -113,25 +125,6 @@ fn render_block_schema(b: &Block) -> String {
     out.trim_end().to_string() + "\n"
 }
 
-fn with_env_table(files: &mut [(PathBuf, String)]) {
-    let mut table = String::new();
-    for (setting, envs) in provider_schema::ENV_FALLBACKS {
-        let list: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
-        table.push_str(&format!("| `{}` | {} |\n", setting.attribute(), list.join(", ")));
-    }
-    table.push('\n');
-    if let Some((_, index)) = files.iter_mut().find(|(p, _)| p == Path::new("index.md")) {
-        *index = index.replacen(ENV_SECTION, &format!("{ENV_SECTION}{table}"), 1);
-    }
-}
-
-/// The generated docs, ready to write or compare.
-pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
-    let mut files = render_all(root)?;
-    with_env_table(&mut files);
-    Ok(files)
-}
-
 /// Files under `docs_dir` that differ from the generated ones.
 pub fn stale_files(root: &Path, docs_dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(generate(root)?
@@ -141,76 +134,56 @@ pub fn stale_files(root: &Path, docs_dir: &Path) -> Result<Vec<PathBuf>, String>
         .collect())
 }
 
-/// `terraform-provider-oms docs [--check] [DIR]`: writes the registry docs from the
-/// schemas, or with `--check` fails when the committed ones are stale (CI runs that).
-pub fn run_cli(args: &[String]) -> ExitCode {
-    let check = args.iter().any(|a| a == "--check");
-    let dir = args.iter().find(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| "docs".into());
-    let root = Path::new(".");
-    let docs_dir = Path::new(&dir);
-    if check {
-        return match stale_files(root, docs_dir) {
-            Ok(stale) if stale.is_empty() => {
-                println!("docs are up to date");
-                ExitCode::SUCCESS
-            }
-            Ok(stale) => {
-                for s in stale {
-                    eprintln!("out of date: {}", docs_dir.join(s).display());
-                }
-                eprintln!("run `cargo run -- docs` and commit the result");
-                ExitCode::from(1)
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::from(1)
-            }
-        };
-    }
-    match generate(root) {
-        Ok(files) => {
-            for (rel, content) in files {
-                let path = docs_dir.join(&rel);
-                if let Some(parent) = path.parent() {
-                    let _ = std::fs::create_dir_all(parent);
-                }
-                if let Err(e) = std::fs::write(&path, content) {
-                    eprintln!("writing {}: {e}", path.display());
-                    return ExitCode::from(1);
-                }
-                println!("wrote {}", path.display());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn committed_docs_match_the_schema() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let stale = stale_files(root, &root.join("docs")).unwrap();
-        assert!(stale.is_empty(), "docs out of date: {stale:?}; run `cargo run -- docs` and commit");
+    /// The repository's root, where `docs/` and `examples/` are.
+    fn root() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
     }
 
     #[test]
-    fn docs_mention_every_attribute_and_sensitivity() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let files = generate(root).unwrap();
+    fn committed_docs_match_the_schema() {
+        let stale = stale_files(root(), &root().join("docs")).unwrap();
+        assert!(stale.is_empty(), "docs out of date: {stale:?}; run `cargo run -p oms-docgen` and commit");
+    }
+
+    #[test]
+    fn a_changed_or_missing_page_is_reported_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = generate(root()).unwrap();
+        for (rel, content) in &files {
+            std::fs::create_dir_all(dir.path().join(rel).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(rel), content).unwrap();
+        }
+        assert!(stale_files(root(), dir.path()).unwrap().is_empty());
+        let (first, second) = (&files[0].0, &files[1].0);
+        std::fs::write(dir.path().join(first), files[0].1.replace("Sensitive", "sensitive")).unwrap();
+        std::fs::remove_file(dir.path().join(second)).unwrap();
+        assert_eq!(stale_files(root(), dir.path()).unwrap(), vec![first.clone(), second.clone()]);
+    }
+
+    #[test]
+    fn every_page_lists_every_attribute_with_its_sensitivity() {
+        let files = generate(root()).unwrap();
+        let provider = OmsProvider::new();
         let index = &files[0].1;
         assert!(index.contains("- `secret_key` (String, Sensitive)"));
         assert!(index.contains("| `access_key` | `HW_ACCESS_KEY`, `CLOUD_SDK_AK` |"));
-        let ds = &files[1].1;
-        for a in super::super::sync_task::schema().block.attributes {
-            assert!(ds.contains(&format!("- `{}` (", a.name)), "{}", a.name);
+        for a in provider.schema().block.attributes {
+            assert!(index.contains(&format!("- `{}` (", a.name)), "provider: {}", a.name);
         }
-        assert!(ds.contains("### Nested Schema for `timeouts`"));
+        let data_sources = provider.data_sources();
+        assert_eq!(files.len(), 1 + data_sources.len());
+        for (data_source, (path, page)) in data_sources.iter().zip(&files[1..]) {
+            let name = data_source.type_name();
+            assert_eq!(path, &PathBuf::from(format!("data-sources/{}.md", name.trim_start_matches("oms_"))));
+            assert!(page.contains(&format!("# {name} (Data Source)")), "{name}");
+            for a in data_source.schema().block.attributes {
+                assert!(page.contains(&format!("- `{}` (", a.name)), "{name}: {}", a.name);
+            }
+            assert!(page.contains("### Nested Schema for `timeouts`"), "{name}");
+        }
     }
 }
