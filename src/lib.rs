@@ -1,6 +1,6 @@
 //! terraform-provider-oms: a Terraform provider, served over Terraform's gRPC
-//! plugin protocol, whose data source `oms_sync_task` reads a Huawei Cloud
-//! OMS synchronization task.
+//! plugin protocol, whose data sources read Huawei Cloud OMS synchronization
+//! tasks (`oms_sync_task`, `oms_sync_tasks`, `oms_sync_task_statistics`).
 //!
 //! Layers, each depending only on those listed after it:
 //! - [`transport`]: go-plugin launch, handshake, AutoMTLS, the gRPC server;
@@ -13,8 +13,9 @@
 //!   OMS client;
 //! - [`logging`]: hclog JSON lines on stderr.
 //!
-//! The local OMS-compatible server used by the tests and the demo is the separate
-//! workspace crate `oms-local-server`, so none of it ships in this library or binary.
+//! The local OMS-compatible server used by the tests and the demo
+//! (`oms-local-server`) and the docs generator (`oms-docgen`) are separate
+//! workspace crates, so none of them ships in this library or binary.
 
 pub mod crypto;
 pub mod framework;
