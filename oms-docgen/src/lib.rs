@@ -20,25 +20,29 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let provider_example = read("examples/provider/provider.tf")?;
 
     let p = provider.schema();
-    let mut index = front_matter("oms Provider", &p.block.description);
-    index.push_str(&format!("# oms Provider\n\n{}\n\n", p.block.description));
-    index.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(&provider_example)));
-    index.push_str(&env_section());
-    index.push_str(&render_block_schema(&p.block));
+    let index = page("oms Provider", "oms Provider", &p.block, &provider_example, &env_section());
     let mut files = vec![(PathBuf::from("index.md"), index)];
 
     for data_source in provider.data_sources() {
         let name = data_source.type_name();
-        let d = data_source.schema();
         let example = read(&format!("examples/data-sources/{name}/data-source.tf"))?;
-        let mut ds = front_matter(&format!("{name} Data Source - terraform-provider-oms"), &d.block.description);
-        ds.push_str(&format!("# {name} (Data Source)\n\n{}\n\n", d.block.description));
-        ds.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(&example)));
-        ds.push_str(&render_block_schema(&d.block));
-        let page = name.strip_prefix("oms_").unwrap_or(name);
-        files.push((PathBuf::from(format!("data-sources/{page}.md")), ds));
+        let title = format!("{name} Data Source - terraform-provider-oms");
+        let ds = page(&title, &format!("{name} (Data Source)"), &data_source.schema().block, &example, "");
+        let file = name.strip_prefix("oms_").unwrap_or(name);
+        files.push((PathBuf::from(format!("data-sources/{file}.md")), ds));
     }
     Ok(files)
+}
+
+/// One registry page: front matter, heading, description, example, `extra` (a section of
+/// its own, or nothing) and the schema.
+fn page(title: &str, heading: &str, block: &Block, example: &str, extra: &str) -> String {
+    let mut out = front_matter(title, &block.description);
+    out.push_str(&format!("# {heading}\n\n{}\n\n", block.description));
+    out.push_str(&format!("## Example Usage\n\n```terraform\n{}```\n\n", ensure_newline(example)));
+    out.push_str(extra);
+    out.push_str(&render_block_schema(block));
+    out
 }
 
 /// The provider page's table of environment variables, from the provider's one list of them.
