@@ -29,22 +29,51 @@ impl fmt::Display for CodecError {
 
 impl std::error::Error for CodecError {}
 
-pub(crate) fn err(path: &str, message: impl Into<String>) -> CodecError {
-    CodecError { message: message.into(), path: path.to_string() }
+/// Where in a value a codec is: a chain of borrowed steps from the top.
+/// A read decodes and encodes dozens of attributes and almost never fails, so
+/// the dotted text of a path is only built when an error reports it.
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'a> {
+    /// The value itself.
+    Root,
+    /// An attribute of an object or a key of a map.
+    Key(&'a Path<'a>, &'a str),
+    /// An element of a list, set or tuple.
+    Index(&'a Path<'a>, usize),
 }
 
-/// The path of an attribute, key or index below `path`.
-pub(crate) fn child(path: &str, step: &str) -> String {
-    if path.is_empty() {
-        step.to_string()
-    } else {
-        format!("{path}.{step}")
+impl<'a> Path<'a> {
+    pub(crate) fn key(&'a self, name: &'a str) -> Path<'a> {
+        Path::Key(self, name)
     }
+
+    pub(crate) fn index(&'a self, i: usize) -> Path<'a> {
+        Path::Index(self, i)
+    }
+
+    /// Dotted, as in "settings.0.name"; empty for the top.
+    fn render(&self) -> String {
+        let (parent, step) = match self {
+            Path::Root => return String::new(),
+            Path::Key(parent, name) => (parent, (*name).to_string()),
+            Path::Index(parent, i) => (parent, i.to_string()),
+        };
+        let above = parent.render();
+        if above.is_empty() {
+            step
+        } else {
+            format!("{above}.{step}")
+        }
+    }
+}
+
+pub(crate) fn err(path: &Path<'_>, message: impl Into<String>) -> CodecError {
+    CodecError { message: message.into(), path: path.render() }
 }
 
 /// Values may nest twice as deep as types (a dynamic value adds a level for
 /// its type), and no deeper: the decoders recurse, and input is untrusted.
-pub(crate) fn check_depth(path: &str, depth: usize) -> Result<(), CodecError> {
+pub(crate) fn check_depth(path: &Path<'_>, depth: usize) -> Result<(), CodecError> {
     if depth > MAX_TYPE_DEPTH * 2 {
         return Err(err(path, "value is nested too deeply"));
     }
@@ -52,29 +81,29 @@ pub(crate) fn check_depth(path: &str, depth: usize) -> Result<(), CodecError> {
 }
 
 /// The value at `path` has the wrong shape for `ty` ("list of string required").
-pub(crate) fn required(path: &str, ty: &Type) -> CodecError {
+pub(crate) fn required(path: &Path<'_>, ty: &Type) -> CodecError {
     err(path, format!("{} required", ty.friendly_name()))
 }
 
-pub(crate) fn check_tuple_length(path: &str, got: usize, elements: &[Type]) -> Result<(), CodecError> {
+pub(crate) fn check_tuple_length(path: &Path<'_>, got: usize, elements: &[Type]) -> Result<(), CodecError> {
     if got != elements.len() {
         return Err(err(path, format!("a tuple of length {} is required", elements.len())));
     }
     Ok(())
 }
 
-pub(crate) fn unsupported_attribute(path: &str, name: &str) -> CodecError {
+pub(crate) fn unsupported_attribute(path: &Path<'_>, name: &str) -> CodecError {
     err(path, format!("unsupported attribute {name:?}"))
 }
 
 /// cty writes numbers beyond int64 and float64 precision as decimal text.
-pub(crate) fn parse_number(path: &str, text: &str) -> Result<Number, CodecError> {
+pub(crate) fn parse_number(path: &Path<'_>, text: &str) -> Result<Number, CodecError> {
     Number::parse(text).ok_or_else(|| err(path, format!("{text:?} is not a valid number")))
 }
 
 /// The concrete type a dynamic value declares (in cty's JSON type notation).
 /// A dynamic value must say what it is, so "dynamic" itself is refused.
-pub(crate) fn dynamic_type(path: &str, json: &serde_json::Value) -> Result<Type, CodecError> {
+pub(crate) fn dynamic_type(path: &Path<'_>, json: &serde_json::Value) -> Result<Type, CodecError> {
     let ty = Type::from_json(json).map_err(|e| err(path, e))?;
     if ty == Type::Dynamic {
         return Err(err(path, "dynamic value cannot have dynamic type"));

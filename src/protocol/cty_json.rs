@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
-use super::cty::{self, child, err, CodecError};
+use super::cty::{self, err, CodecError, Path};
 use crate::framework::types::Type;
 use crate::framework::value::{Number, Value};
 
 /// Decodes `bytes` (cty's JSON value notation) as a value of type `ty`.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let j: J = serde_json::from_slice(bytes).map_err(|e| err("", format!("invalid JSON: {e}")))?;
-    convert(&j, ty, "", 0)
+    let j: J = serde_json::from_slice(bytes).map_err(|e| err(&Path::Root, format!("invalid JSON: {e}")))?;
+    convert(&j, ty, &Path::Root, 0)
 }
 
-fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError> {
+fn convert(j: &J, ty: &Type, p: &Path<'_>, depth: usize) -> Result<Value, CodecError> {
     cty::check_depth(p, depth)?;
     if j.is_null() {
         return Ok(Value::Null);
@@ -30,7 +30,7 @@ fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError>
             let vals = items
                 .iter()
                 .enumerate()
-                .map(|(i, x)| convert(x, e, &child(p, &i.to_string()), depth + 1))
+                .map(|(i, x)| convert(x, e, &p.index(i), depth + 1))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(cty::sequence(ty, vals))
         }
@@ -41,7 +41,7 @@ fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError>
                 .iter()
                 .zip(elems)
                 .enumerate()
-                .map(|(i, (x, t))| convert(x, t, &child(p, &i.to_string()), depth + 1))
+                .map(|(i, (x, t))| convert(x, t, &p.index(i), depth + 1))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Tuple)
         }
@@ -49,7 +49,7 @@ fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError>
             let m = j.as_object().ok_or_else(|| cty::required(p, ty))?;
             let mut out = BTreeMap::new();
             for (k, x) in m {
-                out.insert(k.clone(), convert(x, e, &child(p, k), depth + 1)?);
+                out.insert(k.clone(), convert(x, e, &p.key(k), depth + 1)?);
             }
             Ok(Value::Map(out))
         }
@@ -65,7 +65,7 @@ fn convert(j: &J, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError>
     }
 }
 
-fn number(j: &J, p: &str) -> Result<Number, CodecError> {
+fn number(j: &J, p: &Path<'_>) -> Result<Number, CodecError> {
     match j {
         J::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -85,7 +85,7 @@ fn number(j: &J, p: &str) -> Result<Number, CodecError> {
 fn object(
     m: &serde_json::Map<String, J>,
     attrs: &BTreeMap<String, Type>,
-    p: &str,
+    p: &Path<'_>,
     depth: usize,
 ) -> Result<Value, CodecError> {
     if let Some(k) = m.keys().find(|k| !attrs.contains_key(*k)) {
@@ -94,7 +94,7 @@ fn object(
     let mut out = BTreeMap::new();
     for (k, t) in attrs {
         let v = match m.get(k) {
-            Some(x) => convert(x, t, &child(p, k), depth + 1)?,
+            Some(x) => convert(x, t, &p.key(k), depth + 1)?,
             None => Value::Null,
         };
         out.insert(k.clone(), v);

@@ -210,17 +210,17 @@ macro_rules! wire_conversions {
             server: &ProviderServer,
             req: pb::read_data_source::Request,
         ) -> pb::read_data_source::Response {
-            let Some(ty) = server.data_source_type(&req.type_name).cloned() else {
+            let Some(ty) = server.data_source_type(&req.type_name) else {
                 let d: Diagnostics = ProviderServer::unknown_data_source(&req.type_name).into();
                 return pb::read_data_source::Response { diagnostics: diagnostics(&d), ..Default::default() };
             };
             let deferral_allowed = req.client_capabilities.as_ref().is_some_and(|c| c.deferral_allowed);
-            let outcome = match decode_dynamic(req.config.as_ref(), &ty) {
+            let outcome = match decode_dynamic(req.config.as_ref(), ty) {
                 Ok(config) => server.read_data_source(&req.type_name, config, deferral_allowed).await,
                 Err(d) => ReadResponse { diagnostics: d, ..Default::default() },
             };
             let mut diags = outcome.diagnostics;
-            let state = match outcome.state.map(|s| encode_dynamic(&s, &ty)) {
+            let state = match outcome.state.map(|s| encode_dynamic(&s, ty)) {
                 Some(Ok(v)) => Some(v),
                 Some(Err(d)) => {
                     diags.extend(d);

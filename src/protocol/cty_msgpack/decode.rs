@@ -3,6 +3,7 @@
 //! so the decoder never panics, never pre-allocates from a length prefix, and
 //! bounds nesting.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use rmp::decode as rd;
@@ -11,7 +12,7 @@ use rmp::Marker;
 use super::EXT_REFINED_UNKNOWN;
 use crate::framework::types::Type;
 use crate::framework::value::{Number, Refinements, Value};
-use crate::protocol::cty::{self, child, err, CodecError};
+use crate::protocol::cty::{self, err, CodecError, Path};
 
 /// cty refuses refinement payloads larger than this.
 const MAX_REFINEMENT_PAYLOAD: usize = 1024;
@@ -22,9 +23,9 @@ const MAX_REFINEMENT_DEPTH: usize = 16;
 /// Decodes `bytes` as a value of type `ty`. Trailing bytes are an error.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let mut r = Reader { rest: bytes };
-    let v = r.value(ty, "", 0)?;
+    let v = r.value(ty, &Path::Root, 0)?;
     if !r.rest.is_empty() {
-        return Err(err("", format!("{} unexpected trailing bytes", r.rest.len())));
+        return Err(err(&Path::Root, format!("{} unexpected trailing bytes", r.rest.len())));
     }
     Ok(v)
 }
@@ -49,14 +50,14 @@ enum Item {
     Ext(i8, usize),
 }
 
-fn truncated(path: &str) -> CodecError {
+fn truncated(path: &Path<'_>) -> CodecError {
     err(path, "unexpected end of msgpack data")
 }
 
 impl<'a> Reader<'a> {
     /// Reads the next item's marker and length (or scalar value) with the
     /// `rmp` reader for that marker.
-    fn item(&mut self, p: &str) -> Result<Item, CodecError> {
+    fn item(&mut self, p: &Path<'_>) -> Result<Item, CodecError> {
         let marker = Marker::from_u8(*self.rest.first().ok_or_else(|| truncated(p))?);
         let rd = &mut self.rest;
         // Each reader matches the marker it is given, so `rmp` can only fail
@@ -95,7 +96,7 @@ impl<'a> Reader<'a> {
         item.ok_or_else(|| truncated(p))
     }
 
-    fn take(&mut self, n: usize, p: &str) -> Result<&'a [u8], CodecError> {
+    fn take(&mut self, n: usize, p: &Path<'_>) -> Result<&'a [u8], CodecError> {
         if n > self.rest.len() {
             return Err(truncated(p));
         }
@@ -104,7 +105,7 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn text(&mut self, n: usize, p: &str) -> Result<String, CodecError> {
+    fn text(&mut self, n: usize, p: &Path<'_>) -> Result<String, CodecError> {
         let bytes = self.take(n, p)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| err(p, "string is not valid UTF-8"))
     }
@@ -115,7 +116,7 @@ impl<'a> Reader<'a> {
         n.min(self.rest.len())
     }
 
-    fn value(&mut self, ty: &Type, p: &str, depth: usize) -> Result<Value, CodecError> {
+    fn value(&mut self, ty: &Type, p: &Path<'_>, depth: usize) -> Result<Value, CodecError> {
         cty::check_depth(p, depth)?;
         let item = self.item(p)?;
         match item {
@@ -153,30 +154,33 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn sequence(&mut self, n: usize, element: &Type, p: &str, depth: usize) -> Result<Vec<Value>, CodecError> {
+    fn sequence(&mut self, n: usize, element: &Type, p: &Path<'_>, depth: usize) -> Result<Vec<Value>, CodecError> {
         let mut out = Vec::with_capacity(self.cap(n));
         for i in 0..n {
-            out.push(self.value(element, &child(p, &i.to_string()), depth + 1)?);
+            out.push(self.value(element, &p.index(i), depth + 1)?);
         }
         Ok(out)
     }
 
-    fn tuple(&mut self, n: usize, elements: &[Type], p: &str, depth: usize) -> Result<Value, CodecError> {
+    fn tuple(&mut self, n: usize, elements: &[Type], p: &Path<'_>, depth: usize) -> Result<Value, CodecError> {
         cty::check_tuple_length(p, n, elements)?;
         let mut out = Vec::with_capacity(n);
         for (i, e) in elements.iter().enumerate() {
-            out.push(self.value(e, &child(p, &i.to_string()), depth + 1)?);
+            out.push(self.value(e, &p.index(i), depth + 1)?);
         }
         Ok(Value::Tuple(out))
     }
 
-    fn map(&mut self, n: usize, element: &Type, p: &str, depth: usize) -> Result<Value, CodecError> {
+    fn map(&mut self, n: usize, element: &Type, p: &Path<'_>, depth: usize) -> Result<Value, CodecError> {
         let mut out = BTreeMap::new();
         for _ in 0..n {
             let k = self.key(p)?;
-            let v = self.value(element, &child(p, &k), depth + 1)?;
-            if out.insert(k.clone(), v).is_some() {
-                return Err(err(p, format!("duplicate map key {k:?}")));
+            let v = self.value(element, &p.key(&k), depth + 1)?;
+            match out.entry(k) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+                Entry::Occupied(slot) => return Err(err(p, format!("duplicate map key {:?}", slot.key()))),
             }
         }
         Ok(Value::Map(out))
@@ -184,7 +188,13 @@ impl<'a> Reader<'a> {
 
     /// Terraform sends exactly one entry per attribute, so any other count is
     /// an error rather than a null.
-    fn object(&mut self, n: usize, attrs: &BTreeMap<String, Type>, p: &str, depth: usize) -> Result<Value, CodecError> {
+    fn object(
+        &mut self,
+        n: usize,
+        attrs: &BTreeMap<String, Type>,
+        p: &Path<'_>,
+        depth: usize,
+    ) -> Result<Value, CodecError> {
         if n != attrs.len() {
             return Err(err(p, format!("an object with {} attributes is required (got {n})", attrs.len())));
         }
@@ -194,22 +204,25 @@ impl<'a> Reader<'a> {
             let Some(at) = attrs.get(&k) else {
                 return Err(cty::unsupported_attribute(p, &k));
             };
-            let v = self.value(at, &child(p, &k), depth + 1)?;
-            if out.insert(k.clone(), v).is_some() {
-                return Err(err(p, format!("duplicate attribute {k:?}")));
+            let v = self.value(at, &p.key(&k), depth + 1)?;
+            match out.entry(k) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+                Entry::Occupied(slot) => return Err(err(p, format!("duplicate attribute {:?}", slot.key()))),
             }
         }
         Ok(Value::Object(out))
     }
 
-    fn key(&mut self, p: &str) -> Result<String, CodecError> {
+    fn key(&mut self, p: &Path<'_>) -> Result<String, CodecError> {
         match self.item(p)? {
             Item::Str(n) | Item::Bin(n) => self.text(n, p),
             _ => Err(err(p, "map keys must be strings")),
         }
     }
 
-    fn number(&mut self, item: Item, p: &str) -> Result<Number, CodecError> {
+    fn number(&mut self, item: Item, p: &Path<'_>) -> Result<Number, CodecError> {
         match item {
             Item::Int(i) => Ok(Number::Int(i)),
             Item::UInt(u) => Ok(i64::try_from(u).map(Number::Int).unwrap_or(Number::UInt(u))),
@@ -223,7 +236,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn unknown(&mut self, code: i8, n: usize, p: &str) -> Result<Value, CodecError> {
+    fn unknown(&mut self, code: i8, n: usize, p: &Path<'_>) -> Result<Value, CodecError> {
         let payload = self.take(n, p)?;
         if code != EXT_REFINED_UNKNOWN || n <= 1 {
             // cty: any extension with an (almost) empty payload is an
@@ -237,7 +250,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A value of a type known only at run time: `[type as JSON bytes, value]`.
-    fn dynamic(&mut self, item: Item, p: &str, depth: usize) -> Result<Value, CodecError> {
+    fn dynamic(&mut self, item: Item, p: &Path<'_>, depth: usize) -> Result<Value, CodecError> {
         let Item::Array(2) = item else {
             return Err(err(p, "dynamic value must be a [type, value] pair"));
         };
@@ -254,16 +267,16 @@ impl<'a> Reader<'a> {
     /// Steps over an item the refinements decoder does not know.
     fn skip(&mut self, item: Item, depth: usize) -> Result<(), CodecError> {
         if depth > MAX_REFINEMENT_DEPTH {
-            return Err(err("", "too deep"));
+            return Err(err(&Path::Root, "too deep"));
         }
         let entries = match item {
-            Item::Str(n) | Item::Bin(n) | Item::Ext(_, n) => return self.take(n, "").map(|_| ()),
+            Item::Str(n) | Item::Bin(n) | Item::Ext(_, n) => return self.take(n, &Path::Root).map(|_| ()),
             Item::Array(n) => n,
             Item::Map(n) => n.saturating_mul(2),
             Item::Nil | Item::Bool(_) | Item::Int(_) | Item::UInt(_) | Item::Float(_) => 0,
         };
         for _ in 0..entries {
-            let i = self.item("")?;
+            let i = self.item(&Path::Root)?;
             self.skip(i, depth + 1)?;
         }
         Ok(())
@@ -276,16 +289,16 @@ impl<'a> Reader<'a> {
 fn parse_refinements(payload: &[u8]) -> Refinements {
     let mut out = Refinements::default();
     let mut r = Reader { rest: payload };
-    let Ok(Item::Map(n)) = r.item("") else { return out };
+    let Ok(Item::Map(n)) = r.item(&Path::Root) else { return out };
     for _ in 0..n {
-        let key = match r.item("") {
+        let key = match r.item(&Path::Root) {
             Ok(Item::Int(k)) => k,
             Ok(Item::UInt(k)) => k as i64,
             _ => return out,
         };
-        match (key, r.item("")) {
+        match (key, r.item(&Path::Root)) {
             (1, Ok(Item::Bool(nullable))) => out.definitely_not_null = !nullable,
-            (2, Ok(Item::Str(len))) => match r.text(len, "") {
+            (2, Ok(Item::Str(len))) => match r.text(len, &Path::Root) {
                 Ok(s) => out.string_prefix = Some(s),
                 Err(_) => return out,
             },

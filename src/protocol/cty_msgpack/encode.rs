@@ -11,13 +11,13 @@ use rmp::encode::{self as wr, ByteBuf, RmpWrite, ValueWriteError};
 use super::EXT_UNKNOWN;
 use crate::framework::types::Type;
 use crate::framework::value::{Number, Value};
-use crate::protocol::cty::{child, err, CodecError};
+use crate::protocol::cty::{err, CodecError, Path};
 
 /// Encodes `value` as type `ty`. Objects get exactly one entry per attribute
 /// of the type, in sorted order, because Terraform rejects any other count.
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     let mut w = Writer { buf: ByteBuf::with_capacity(256) };
-    w.value(value, ty, "")?;
+    w.value(value, ty, &Path::Root)?;
     Ok(w.buf.into_vec())
 }
 
@@ -36,12 +36,12 @@ fn written<T>(result: Result<T, ValueWriteError<Infallible>>) -> T {
 }
 
 /// msgpack lengths are 32-bit.
-fn length(n: usize, p: &str) -> Result<u32, CodecError> {
+fn length(n: usize, p: &Path<'_>) -> Result<u32, CodecError> {
     u32::try_from(n).map_err(|_| err(p, "value is too large for msgpack"))
 }
 
 impl Writer {
-    fn value(&mut self, value: &Value, ty: &Type, p: &str) -> Result<(), CodecError> {
+    fn value(&mut self, value: &Value, ty: &Type, p: &Path<'_>) -> Result<(), CodecError> {
         match (value, ty) {
             (Value::Null, _) => {
                 let Ok(()) = wr::write_nil(&mut self.buf);
@@ -56,7 +56,7 @@ impl Writer {
             (Value::List(items), Type::List(e)) | (Value::Set(items), Type::Set(e)) => {
                 self.array_len(items.len(), p)?;
                 for (i, item) in items.iter().enumerate() {
-                    self.value(item, e, &child(p, &i.to_string()))?;
+                    self.value(item, e, &p.index(i))?;
                 }
             }
             (Value::Tuple(items), Type::Tuple(elems)) => {
@@ -65,14 +65,14 @@ impl Writer {
                 }
                 self.array_len(items.len(), p)?;
                 for (i, (item, e)) in items.iter().zip(elems).enumerate() {
-                    self.value(item, e, &child(p, &i.to_string()))?;
+                    self.value(item, e, &p.index(i))?;
                 }
             }
             (Value::Map(m), Type::Map(e)) => {
                 self.map_len(m.len(), p)?;
                 for (k, v) in m {
                     self.str(k, p)?;
-                    self.value(v, e, &child(p, k))?;
+                    self.value(v, e, &p.key(k))?;
                 }
             }
             (Value::Object(m), Type::Object(attrs)) => {
@@ -82,7 +82,7 @@ impl Writer {
                 self.map_len(attrs.len(), p)?;
                 for (k, at) in attrs {
                     self.str(k, p)?;
-                    self.value(m.get(k).unwrap_or(&Value::Null), at, &child(p, k))?;
+                    self.value(m.get(k).unwrap_or(&Value::Null), at, &p.key(k))?;
                 }
             }
             (v, t) => return Err(err(p, format!("cannot encode {v:?} as {}", t.friendly_name()))),
@@ -98,7 +98,7 @@ impl Writer {
 
     /// A known value under a dynamic type travels with its type:
     /// `[bin(type JSON), value]`.
-    fn dynamic(&mut self, v: &Value, p: &str) -> Result<(), CodecError> {
+    fn dynamic(&mut self, v: &Value, p: &Path<'_>) -> Result<(), CodecError> {
         let inferred = infer_type(v);
         self.array_len(2, p)?;
         let type_json = inferred.to_json_bytes();
@@ -108,7 +108,7 @@ impl Writer {
         self.value(v, &inferred, p)
     }
 
-    fn number(&mut self, n: &Number, p: &str) -> Result<(), CodecError> {
+    fn number(&mut self, n: &Number, p: &Path<'_>) -> Result<(), CodecError> {
         match n {
             Number::Int(i) => {
                 written(wr::write_sint(&mut self.buf, *i));
@@ -128,19 +128,19 @@ impl Writer {
         Ok(())
     }
 
-    fn str(&mut self, s: &str, p: &str) -> Result<(), CodecError> {
+    fn str(&mut self, s: &str, p: &Path<'_>) -> Result<(), CodecError> {
         // `write_str` would silently truncate a length beyond 32 bits.
         length(s.len(), p)?;
         written(wr::write_str(&mut self.buf, s));
         Ok(())
     }
 
-    fn array_len(&mut self, n: usize, p: &str) -> Result<(), CodecError> {
+    fn array_len(&mut self, n: usize, p: &Path<'_>) -> Result<(), CodecError> {
         written(wr::write_array_len(&mut self.buf, length(n, p)?));
         Ok(())
     }
 
-    fn map_len(&mut self, n: usize, p: &str) -> Result<(), CodecError> {
+    fn map_len(&mut self, n: usize, p: &Path<'_>) -> Result<(), CodecError> {
         written(wr::write_map_len(&mut self.buf, length(n, p)?));
         Ok(())
     }

@@ -88,6 +88,27 @@ fn objects_need_exactly_their_attributes() {
     assert!(decode(&[0x82, 0xa1, b'a', 0xc0, 0xa1, b'a', 0xc0], &ty).is_err());
 }
 
+/// A diagnostic names the value that failed, dotted from the top: attribute
+/// names and map keys as they are, list elements by index.
+#[test]
+fn errors_name_the_path_of_the_bad_value() {
+    let ty = Type::Object(
+        [("settings".to_string(), Type::Map(Type::List(Box::new(Type::String)).into()))].into_iter().collect(),
+    );
+    // {"settings": {"k": ["a", 5]}}: the second element is a number.
+    let bytes = [0x81, 0xa8, b's', b'e', b't', b't', b'i', b'n', b'g', b's', 0x81, 0xa1, b'k', 0x92, 0xa1, b'a', 0x05];
+    let e = decode(&bytes, &ty).unwrap_err();
+    assert_eq!((e.path.as_str(), e.message.as_str()), ("settings.k.1", "string required"));
+    assert_eq!(e.to_string(), "settings.k.1: string required");
+    // At the top the path is empty and the message stands alone.
+    let e = decode(&[0x05], &Type::String).unwrap_err();
+    assert_eq!((e.path.as_str(), e.to_string().as_str()), ("", "string required"));
+    // Encoding reports paths the same way.
+    let bad = obj(&[("settings", Value::Map([("k".to_string(), Value::List(vec![Value::Bool(true)]))].into()))]);
+    let e = encode(&bad, &ty).unwrap_err();
+    assert_eq!(e.path, "settings.k.0");
+}
+
 #[test]
 fn dynamic_values_carry_their_type() {
     let v = Value::List(vec![Value::string("a")]);
